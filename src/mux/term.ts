@@ -1,0 +1,412 @@
+// The terminal model: one @xterm/headless terminal behind a small interface of
+// ours (write, resize, snapshot, modes, cells). Nothing else imports xterm.
+//
+// Every operation is ordered with the byte stream: xterm parses writes
+// asynchronously, so resize, reset and snapshot are queued behind the writes
+// already made. Two models fed the same sequence of operations therefore reach
+// the same state, which is what lets a replica follow the window's model.
+
+import xterm from '@xterm/headless';
+import serializeAddon from '@xterm/addon-serialize';
+import type { Terminal as XTerminal, IBufferCell } from '@xterm/headless';
+import type { SerializeAddon as XSerializeAddon } from '@xterm/addon-serialize';
+import type { Grid } from './grid.js';
+
+export type MouseTracking = 'none' | 'x10' | 'vt200' | 'drag' | 'any';
+export type MouseEncoding = 'default' | 'sgr' | 'utf8' | 'urxvt' | 'sgr-pixels';
+export type CursorStyle = 'block' | 'underline' | 'bar';
+
+/** The modes of the program that change what a viewer's terminal should send or show. */
+export interface Modes {
+  appCursor: boolean; // DECCKM, CSI ? 1 h
+  appKeypad: boolean; // DECKPAM / DECNKM, ESC = or CSI ? 66 h
+  bracketedPaste: boolean; // CSI ? 2004 h
+  mouseTracking: MouseTracking; // CSI ? 9/1000/1002/1003 h
+  mouseEncoding: MouseEncoding; // CSI ? 1005/1006/1015/1016 h
+  sendFocus: boolean; // CSI ? 1004 h
+  cursorHidden: boolean; // DECTCEM, CSI ? 25 l
+  cursorStyle: CursorStyle; // DECSCUSR, CSI Ps SP q
+  cursorBlink: boolean;
+  syncOutput: boolean; // CSI ? 2026 h: the program asks us not to draw half a frame
+  altScreen: boolean; // CSI ? 1049 h
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+export interface TermModelOptions {
+  cols: number;
+  rows: number;
+  scrollback: number; // lines
+}
+
+/** Lines of scrollback a snapshot carries by default. */
+export const SNAPSHOT_SCROLLBACK = 1000; // lines
+
+/* Internal fields of xterm 6.0.0 we read: the serialize addon itself reads
+ * `_core._inputHandler._curAttrData`; we read the scroll region, cursor
+ * visibility, mouse encoding and character sets the addon leaves out. The
+ * version is pinned exactly in package.json and test/term.test.ts proves each
+ * of these survives a snapshot round trip. */
+interface XCore {
+  buffer: { scrollTop: number; scrollBottom: number };
+  coreService: { isCursorHidden: boolean; decPrivateModes: { cursorStyle?: CursorStyle; cursorBlink?: boolean } };
+  coreMouseService: { activeEncoding: string };
+  _inputHandler: {
+    _charsetService: { glevel: number; _charsets: (Record<string, string> | undefined)[] };
+    _parser: { currentState: number }; // ParserState.GROUND is 0
+    _utf8Decoder: { interim: Uint8Array }; // bytes of an unfinished UTF-8 character
+    _stringDecoder: { _interim: number }; // an unfinished UTF-16 surrogate pair
+  };
+}
+
+/** A snapshot and the chunks queued behind the point it was taken at. */
+export type SnapshotCallback = (snapshot: string, following: (Uint8Array | string)[]) => void;
+
+/** How long a snapshot waits for the parser to finish a sequence before taking it anyway. */
+const SETTLE_TIMEOUT = 250; // ms
+
+const ENCODINGS: Record<string, MouseEncoding> = {
+  DEFAULT: 'default',
+  SGR: 'sgr',
+  UTF8: 'utf8',
+  URXVT: 'urxvt',
+  SGR_PIXELS: 'sgr-pixels',
+};
+
+type Listener<T> = (value: T) => void;
+
+/** A tiny typed event: subscribe returns a disposable; disposing twice is safe. */
+export class Emitter<T> {
+  private listeners: Listener<T>[] = [];
+
+  on(fn: Listener<T>): Disposable {
+    this.listeners.push(fn);
+    return {
+      dispose: (): void => {
+        const i = this.listeners.indexOf(fn);
+        if (i >= 0) this.listeners.splice(i, 1);
+      },
+    };
+  }
+
+  fire(value: T): void {
+    for (const fn of this.listeners.slice()) fn(value);
+  }
+
+  clear(): void {
+    this.listeners = [];
+  }
+}
+
+/** One terminal screen: parses bytes, answers queries, and exposes cells and modes. */
+export class TermModel {
+  private readonly term: XTerminal;
+  private readonly serializer: XSerializeAddon;
+  private readonly core: XCore;
+  private pendingBytes = 0;
+  private disposed = false;
+  /** Chunks written but not yet parsed, oldest first. */
+  private readonly inflight: (Uint8Array | string)[] = [];
+  private snapshotWaiters: { cb: SnapshotCallback; scrollback: number }[] = [];
+  private settleTimer: NodeJS.Timeout | undefined;
+  /** Answers to terminal queries (DA, DSR, CPR, DECRQSS…): for the pty only. */
+  readonly onReply = new Emitter<string>();
+  /** Fired after queued writes have been parsed (coalesced by xterm). */
+  readonly onChange = new Emitter<void>();
+  /** The program set its title (OSC 0/2). */
+  readonly onTitle = new Emitter<string>();
+  /** The program rang the bell. */
+  readonly onBell = new Emitter<void>();
+
+  constructor(opts: TermModelOptions) {
+    this.term = new xterm.Terminal({
+      cols: opts.cols,
+      rows: opts.rows,
+      scrollback: opts.scrollback,
+      allowProposedApi: true,
+    });
+    this.serializer = new serializeAddon.SerializeAddon();
+    this.term.loadAddon(this.serializer as unknown as Parameters<XTerminal['loadAddon']>[0]);
+    this.core = (this.term as unknown as { _core: XCore })._core;
+    this.term.onData((d) => this.onReply.fire(d));
+    this.term.onBinary((d) => this.onReply.fire(d));
+    this.term.onWriteParsed(() => this.onChange.fire());
+    this.term.onTitleChange((t) => this.onTitle.fire(t));
+    this.term.onBell(() => this.onBell.fire());
+  }
+
+  get cols(): number {
+    return this.term.cols;
+  }
+
+  get rows(): number {
+    return this.term.rows;
+  }
+
+  /** Bytes written but not yet parsed: callers use it for flow control. */
+  get pending(): number {
+    return this.pendingBytes;
+  }
+
+  /** Queue bytes for parsing; `done` runs once they have been parsed. */
+  write(data: Uint8Array | string, done?: () => void): void {
+    if (this.disposed) return;
+    const n = data.length;
+    this.pendingBytes += n;
+    this.inflight.push(data);
+    this.term.write(data, () => {
+      this.pendingBytes -= n;
+      this.inflight.shift();
+      if (this.snapshotWaiters.length > 0 && this.settled()) this.takeSnapshots();
+      if (done) done();
+    });
+  }
+
+  /**
+   * True when the parser is between sequences and characters, so a snapshot
+   * followed by the next bytes means the same as the bytes themselves.
+   */
+  settled(): boolean {
+    const ih = this.core._inputHandler;
+    return ih._parser.currentState === 0 && ih._utf8Decoder.interim[0] === 0 && ih._stringDecoder._interim === 0;
+  }
+
+  /**
+   * Snapshot at the next chunk boundary where the parser is settled. `cb`
+   * gets the snapshot and the chunks queued after that point; the caller
+   * forwards those, then anything written later, to whoever gets the
+   * snapshot. A program that stops mid-sequence gets its snapshot after
+   * SETTLE_TIMEOUT regardless.
+   */
+  requestSnapshot(cb: SnapshotCallback, scrollback = SNAPSHOT_SCROLLBACK): void {
+    if (this.disposed) return;
+    this.snapshotWaiters.push({ cb, scrollback });
+    this.flush(() => {
+      if (this.snapshotWaiters.length === 0) return;
+      if (this.settled()) this.takeSnapshots();
+      else if (!this.settleTimer && this.inflight.length === 0) {
+        this.settleTimer = setTimeout(() => {
+          this.settleTimer = undefined;
+          if (this.inflight.length === 0) this.takeSnapshots();
+        }, SETTLE_TIMEOUT);
+      }
+    });
+  }
+
+  private takeSnapshots(): void {
+    if (this.settleTimer) {
+      clearTimeout(this.settleTimer);
+      this.settleTimer = undefined;
+    }
+    const waiters = this.snapshotWaiters;
+    this.snapshotWaiters = [];
+    const cache = new Map<number, string>();
+    for (const w of waiters) {
+      let snap = cache.get(w.scrollback);
+      if (snap === undefined) {
+        snap = this.snapshot(w.scrollback);
+        cache.set(w.scrollback, snap);
+      }
+      w.cb(snap, this.inflight.slice());
+    }
+  }
+
+  /** Run `fn` once everything queued before this call has been parsed. */
+  flush(fn: () => void): void {
+    if (this.disposed) return;
+    this.term.write('', fn);
+  }
+
+  /** Resize, ordered after the bytes already queued. */
+  resize(cols: number, rows: number): void {
+    this.flush(() => {
+      if (cols !== this.term.cols || rows !== this.term.rows) {
+        this.term.resize(cols, rows);
+        this.onChange.fire();
+      }
+    });
+  }
+
+  /** Reset to a blank terminal of the given size, ordered after queued bytes. */
+  reset(cols: number, rows: number): void {
+    this.flush(() => {
+      this.term.reset();
+      if (cols !== this.term.cols || rows !== this.term.rows) this.term.resize(cols, rows);
+      this.onChange.fire();
+    });
+  }
+
+  /**
+   * Serialize the screen (and up to `scrollback` lines of history) as bytes
+   * that rebuild it in a blank terminal of the same size. Exact only when
+   * nothing is queued and the parser is settled: use requestSnapshot.
+   */
+  snapshot(scrollback = SNAPSHOT_SCROLLBACK): string {
+    const core = this.core;
+    let s = this.serializer.serialize({ scrollback, excludeModes: true });
+    const buf = this.term.buffer.active;
+    const rows = this.term.rows;
+    const modes = this.term.modes;
+    const top = core.buffer.scrollTop;
+    const bottom = core.buffer.scrollBottom;
+    const regionSet = top !== 0 || bottom !== rows - 1;
+    if (regionSet) s += `\x1b[${top + 1};${bottom + 1}r`; // DECSTBM: homes the cursor
+    // Modes the serialize addon would add, in its order, plus origin mode.
+    if (modes.applicationCursorKeysMode) s += '\x1b[?1h';
+    if (modes.applicationKeypadMode) s += '\x1b[?66h';
+    if (modes.bracketedPasteMode) s += '\x1b[?2004h';
+    if (modes.insertMode) s += '\x1b[4h';
+    if (modes.originMode) s += '\x1b[?6h'; // DECOM: also homes the cursor
+    if (modes.reverseWraparoundMode) s += '\x1b[?45h';
+    if (modes.sendFocusMode) s += '\x1b[?1004h';
+    if (!modes.wraparoundMode) s += '\x1b[?7l';
+    switch (modes.mouseTrackingMode) {
+      case 'x10': s += '\x1b[?9h'; break;
+      case 'vt200': s += '\x1b[?1000h'; break;
+      case 'drag': s += '\x1b[?1002h'; break;
+      case 'any': s += '\x1b[?1003h'; break;
+      default: break;
+    }
+    switch (core.coreMouseService.activeEncoding) {
+      case 'SGR': s += '\x1b[?1006h'; break;
+      case 'UTF8': s += '\x1b[?1005h'; break;
+      case 'URXVT': s += '\x1b[?1015h'; break;
+      case 'SGR_PIXELS': s += '\x1b[?1016h'; break;
+      default: break;
+    }
+    if (regionSet || modes.originMode) {
+      // CUP (CSI row ; col H) is relative to the region in origin mode.
+      const row = buf.cursorY - (modes.originMode ? top : 0);
+      s += `\x1b[${row + 1};${Math.min(buf.cursorX, this.term.cols - 1) + 1}H`;
+    }
+    if (core.coreService.isCursorHidden) s += '\x1b[?25l';
+    const dp = core.coreService.decPrivateModes;
+    const style = dp.cursorStyle;
+    if (style && (style !== 'block' || dp.cursorBlink)) {
+      // DECSCUSR: 1/2 block, 3/4 underline, 5/6 bar; odd values blink.
+      const base = style === 'block' ? 1 : style === 'underline' ? 3 : 5;
+      s += `\x1b[${dp.cursorBlink ? base : base + 1} q`;
+    }
+    s += this.charsetState();
+    if (modes.synchronizedOutputMode) s += '\x1b[?2026h';
+    return s;
+  }
+
+  /** SCS designations (ESC ( 0 …) and the locking shift in use, when not the defaults. */
+  private charsetState(): string {
+    const cs = this.core._inputHandler._charsetService;
+    let s = '';
+    const intro = ['(', ')', '*', '+'];
+    for (let g = 0; g < 4; g++) {
+      const set = cs._charsets[g];
+      if (!set) continue;
+      // Identify the two sets programs use by a character each maps.
+      if (set['q'] === '\u2500') s += `\x1b${intro[g]}0`; // DEC Special Graphics
+      else if (set['#'] === '\u00a3') s += `\x1b${intro[g]}A`; // United Kingdom
+    }
+    if (cs.glevel === 1) s += '\x0e'; // SO: G1 into GL
+    else if (cs.glevel === 2) s += '\x1bn'; // LS2
+    else if (cs.glevel === 3) s += '\x1bo'; // LS3
+    return s;
+  }
+
+  /** The modes a viewer's terminal should mirror. */
+  modes(): Modes {
+    const m = this.term.modes;
+    const dp = this.core.coreService.decPrivateModes;
+    return {
+      appCursor: m.applicationCursorKeysMode,
+      appKeypad: m.applicationKeypadMode,
+      bracketedPaste: m.bracketedPasteMode,
+      mouseTracking: m.mouseTrackingMode,
+      mouseEncoding: ENCODINGS[this.core.coreMouseService.activeEncoding] ?? 'default',
+      sendFocus: m.sendFocusMode,
+      cursorHidden: this.core.coreService.isCursorHidden,
+      cursorStyle: dp.cursorStyle ?? 'block',
+      cursorBlink: dp.cursorBlink ?? false,
+      syncOutput: m.synchronizedOutputMode,
+      altScreen: this.term.buffer.active.type === 'alternate',
+    };
+  }
+
+  /** Cursor position on the visible screen (x may equal cols while a wrap is pending). */
+  cursor(): { x: number; y: number } {
+    const b = this.term.buffer.active;
+    return { x: b.cursorX, y: b.cursorY };
+  }
+
+  /** Lines of history above the screen in the active buffer. */
+  get scrollbackLength(): number {
+    return this.term.buffer.active.baseY;
+  }
+
+  /**
+   * Copy cells into `grid` (same size as the model, or larger: extra cells are
+   * left untouched). `scrollUp` shows the screen that many lines back in history.
+   */
+  readGrid(grid: Grid, scrollUp = 0): void {
+    const b = this.term.buffer.active;
+    const cols = Math.min(grid.cols, this.term.cols);
+    const rows = Math.min(grid.rows, this.term.rows);
+    const top = Math.max(0, b.baseY - scrollUp);
+    const cell: IBufferCell = b.getNullCell();
+    for (let y = 0; y < rows; y++) {
+      const line = b.getLine(top + y);
+      let i = y * grid.cols;
+      for (let x = 0; x < cols; x++, i++) {
+        if (!line || !line.getCell(x, cell)) {
+          grid.chars[i] = ' ';
+          grid.widths[i] = 1;
+          grid.fg[i] = 0;
+          grid.bg[i] = 0;
+          grid.attrs[i] = 0;
+          continue;
+        }
+        const w = cell.getWidth();
+        const ch = cell.getChars();
+        grid.chars[i] = w === 0 ? '' : ch === '' ? ' ' : ch;
+        grid.widths[i] = w;
+        grid.fg[i] = cell.getFgColorMode() | cell.getFgColor();
+        grid.bg[i] = cell.getBgColorMode() | cell.getBgColor();
+        grid.attrs[i] = cell.isAttributeDefault()
+          ? 0
+          : (cell.isBold() ? 1 : 0) |
+            (cell.isDim() ? 2 : 0) |
+            (cell.isItalic() ? 4 : 0) |
+            (cell.isUnderline() ? 8 : 0) |
+            (cell.isBlink() ? 16 : 0) |
+            (cell.isInverse() ? 32 : 0) |
+            (cell.isInvisible() ? 64 : 0) |
+            (cell.isStrikethrough() ? 128 : 0) |
+            (cell.isOverline() ? 256 : 0);
+      }
+      // A wide character cut by the right edge of a narrower grid cannot be shown.
+      if (cols < this.term.cols && cols > 0 && grid.widths[y * grid.cols + cols - 1] === 2) {
+        const j = y * grid.cols + cols - 1;
+        grid.chars[j] = ' ';
+        grid.widths[j] = 1;
+      }
+    }
+  }
+
+  /** The visible text of one screen row (for tests and status messages). */
+  lineText(y: number): string {
+    const b = this.term.buffer.active;
+    return b.getLine(b.baseY + y)?.translateToString(true) ?? '';
+  }
+
+  /** Free the emulator; later calls do nothing. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.snapshotWaiters = [];
+    this.onReply.clear();
+    this.onChange.clear();
+    this.onTitle.clear();
+    this.onBell.clear();
+    this.term.dispose();
+  }
+}
