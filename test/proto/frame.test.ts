@@ -1,0 +1,155 @@
+// The frame codec and message checks: round trips, arbitrary splits, and
+// random or hostile bytes that may only ever give messages or a ProtocolError.
+import test from 'ava';
+import { encodeFrame, FrameDecoder, MAX_FRAME, PREAUTH_MAX_FRAME } from '../../src/proto/frame.js';
+import {
+  PROTOCOL_VERSION, ProtocolError, parseShareMessage, parseViewMessage,
+  type ShareMessage, type ViewMessage,
+} from '../../src/proto/messages.js';
+
+const SHARE: ShareMessage[] = [
+  { t: 'hello', v: PROTOCOL_VERSION, role: 'share', app: 'shareterm 0.1.0', name: 'alice@box', session: 'abc123', readOnly: false },
+  { t: 'hello', v: PROTOCOL_VERSION, role: 'share', app: 'shareterm 0.1.0', name: 'ü', session: 's', token: 'sekret', readOnly: true },
+  {
+    t: 'layout', name: 'alice', windows: [{ id: 0, index: 0, name: 'bash' }, { id: 3, index: 1, name: 'vim' }], active: 3,
+    cols: 80, rows: 23, clients: [{ id: 1, name: 'alice', role: 'owner', rw: true }, { id: 2, name: 'bob', role: 'helper', rw: false }], you: 2,
+  },
+  { t: 'snap', w: 0, cols: 80, rows: 23, data: '\x1b[1mhi\x1b[m 日本' },
+  { t: 'out', w: 0, data: new Uint8Array([0, 1, 2, 0x1b, 0xff]) },
+  { t: 'resize', w: 1, cols: 100, rows: 30 },
+  { t: 'msg', text: 'helper is now read-only' },
+  { t: 'end', reason: 'shell exited' },
+  { t: 'ka' },
+  { t: 'bye', reason: 'user ended sharing' },
+  { t: 'err', code: 'busy', text: 'already helping someone' },
+];
+const VIEW: ViewMessage[] = [
+  { t: 'hello', v: PROTOCOL_VERSION, role: 'view', app: 'shareterm 0.1.0', name: 'bob', readOnly: false, cols: 120, rows: 40 },
+  { t: 'in', data: new TextEncoder().encode('ls -l\r') },
+  { t: 'size', cols: 80, rows: 24 },
+  { t: 'cmd', name: 'select-window', args: [3] },
+  { t: 'cmd', name: 'rename-window', args: ['logs'] },
+  { t: 'ka' },
+  { t: 'bye', reason: 'helper left' },
+];
+
+function concat(frames: Uint8Array[]): Uint8Array {
+  const n = frames.reduce((a, f) => a + f.length, 0);
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const f of frames) {
+    out.set(f, o);
+    o += f.length;
+  }
+  return out;
+}
+
+/** Deterministic PRNG (mulberry32) so a failing case can be replayed. */
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('every message round-trips through a frame, whole and split at every byte', (t) => {
+  for (const [msgs, parse] of [[SHARE, parseShareMessage], [VIEW, parseViewMessage]] as const) {
+    const stream = concat(msgs.map((m) => encodeFrame(m)));
+    const whole = new FrameDecoder<unknown>(parse, MAX_FRAME).push(stream);
+    t.deepEqual(whole, msgs);
+    for (let cut = 1; cut < stream.length; cut++) {
+      const d = new FrameDecoder<unknown>(parse, MAX_FRAME);
+      const got = [...d.push(stream.subarray(0, cut)), ...d.push(stream.subarray(cut))];
+      t.deepEqual(got, msgs, `cut at ${cut}`);
+    }
+    // Byte by byte.
+    const d = new FrameDecoder<unknown>(parse, MAX_FRAME);
+    const got: unknown[] = [];
+    for (const b of stream) got.push(...d.push(new Uint8Array([b])));
+    t.deepEqual(got, msgs);
+  }
+});
+
+test('an oversized length prefix is refused before its body arrives', (t) => {
+  const d = new FrameDecoder(parseViewMessage, PREAUTH_MAX_FRAME);
+  const head = new Uint8Array([0, 0x10, 0, 0]); // 1 MiB announced
+  const err = t.throws(() => d.push(head));
+  t.true(err instanceof ProtocolError);
+  t.regex(err!.message, /exceeds the limit/);
+  t.throws(() => d.push(new Uint8Array([1])), { instanceOf: ProtocolError });
+});
+
+test('a frame of exactly the limit is accepted, one byte more is not', (t) => {
+  const big = encodeFrame({ t: 'in', data: new Uint8Array(1000) });
+  const limit = big.length - 4;
+  t.is(new FrameDecoder(parseViewMessage, limit).push(big).length, 1);
+  t.throws(() => new FrameDecoder(parseViewMessage, limit - 1).push(big), { instanceOf: ProtocolError });
+});
+
+test('malformed messages are ProtocolErrors; unknown types are skipped', (t) => {
+  const bad: object[] = [
+    { t: 'in', data: 'not bytes' },
+    { t: 'size', cols: 0, rows: 24 },
+    { t: 'size', cols: 80.5, rows: 24 },
+    { t: 'cmd', name: 'x', args: [{}] },
+    { t: 'hello', v: PROTOCOL_VERSION, role: 'view', app: 'x', name: 5, readOnly: false, cols: 1, rows: 1 },
+    { nope: 1 },
+    [1, 2, 3],
+  ];
+  for (const m of bad) {
+    t.throws(() => new FrameDecoder(parseViewMessage, MAX_FRAME).push(encodeFrame(m)), { instanceOf: ProtocolError }, JSON.stringify(m));
+  }
+  t.deepEqual(new FrameDecoder(parseViewMessage, MAX_FRAME).push(encodeFrame({ t: 'future-thing', x: 1 })), []);
+  // A hello of another version passes the check so the caller can say "wrong version".
+  const other = new FrameDecoder(parseViewMessage, MAX_FRAME).push(encodeFrame({ t: 'hello', v: 99 }));
+  t.is((other[0] as { v: number }).v, 99);
+});
+
+test('random bytes give only messages or a ProtocolError, never another exception', (t) => {
+  const r = rng(1234);
+  let errors = 0;
+  for (let round = 0; round < 3000; round++) {
+    const d = new FrameDecoder<unknown>(round % 2 ? parseShareMessage : parseViewMessage, round % 3 ? PREAUTH_MAX_FRAME : MAX_FRAME);
+    const n = Math.floor(r() * 300);
+    const bytes = new Uint8Array(n);
+    for (let i = 0; i < n; i++) bytes[i] = Math.floor(r() * 256);
+    // Half the rounds start with a plausible small length so bodies get decoded.
+    if (round % 2 === 0 && n >= 4) {
+      bytes[0] = 0;
+      bytes[1] = 0;
+      bytes[2] = 0;
+      bytes[3] = Math.floor(r() * Math.min(n - 4, 255));
+    }
+    try {
+      let o = 0;
+      while (o < n) {
+        const k = 1 + Math.floor(r() * 40);
+        d.push(bytes.subarray(o, o + k));
+        o += k;
+      }
+    } catch (e) {
+      t.true(e instanceof ProtocolError, `round ${round}: ${String(e)}`);
+      errors++;
+    }
+  }
+  t.true(errors > 100); // the fuzz really reached the error paths
+});
+
+test('mutated valid frames give only messages or a ProtocolError', (t) => {
+  const r = rng(99);
+  const stream = concat([...VIEW, ...VIEW].map((m) => encodeFrame(m)));
+  for (let round = 0; round < 3000; round++) {
+    const bytes = stream.slice();
+    const flips = 1 + Math.floor(r() * 4);
+    for (let i = 0; i < flips; i++) bytes[Math.floor(r() * bytes.length)] = Math.floor(r() * 256);
+    const d = new FrameDecoder(parseViewMessage, PREAUTH_MAX_FRAME);
+    try {
+      d.push(bytes);
+    } catch (e) {
+      t.true(e instanceof ProtocolError, `round ${round}: ${String(e)}`);
+    }
+  }
+  t.pass();
+});
