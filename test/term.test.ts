@@ -96,7 +96,10 @@ for (const [name, bytes] of Object.entries(CORPUS)) {
       send(all.slice(0, cut));
       a.requestSnapshot((snap, following) => {
         b.write(snap);
-        for (const c of following) b.write(c);
+        for (const c of following) {
+          if (c instanceof Uint8Array || typeof c === 'string') b.write(c);
+          else b.resize(c.cols, c.rows);
+        }
         live = true;
       });
       send(all.slice(cut, cut + 3));

@@ -11,6 +11,9 @@ import serializeAddon from '@xterm/addon-serialize';
 import type { Terminal as XTerminal, IBufferCell } from '@xterm/headless';
 import type { SerializeAddon as XSerializeAddon } from '@xterm/addon-serialize';
 import type { Grid } from './grid.js';
+import { Emitter } from '../lib/event.js';
+
+export type { Disposable } from '../lib/event.js';
 
 export type MouseTracking = 'none' | 'x10' | 'vt200' | 'drag' | 'any';
 export type MouseEncoding = 'default' | 'sgr' | 'utf8' | 'urxvt' | 'sgr-pixels';
@@ -29,10 +32,6 @@ export interface Modes {
   cursorBlink: boolean;
   syncOutput: boolean; // CSI ? 2026 h: the program asks us not to draw half a frame
   altScreen: boolean; // CSI ? 1049 h
-}
-
-export interface Disposable {
-  dispose(): void;
 }
 
 export interface TermModelOptions {
@@ -61,8 +60,17 @@ interface XCore {
   };
 }
 
-/** A snapshot and the chunks queued behind the point it was taken at. */
-export type SnapshotCallback = (snapshot: string, following: (Uint8Array | string)[]) => void;
+/** A resize queued in the stream, between chunks of output. */
+export interface ResizeMark {
+  cols: number;
+  rows: number;
+}
+
+/** What the model has been given but not yet parsed: output chunks and resizes, in order. */
+export type StreamItem = Uint8Array | string | ResizeMark;
+
+/** A snapshot and the stream items queued behind the point it was taken at. */
+export type SnapshotCallback = (snapshot: string, following: StreamItem[]) => void;
 
 /** How long a snapshot waits for the parser to finish a sequence before taking it anyway. */
 const SETTLE_TIMEOUT = 250; // ms
@@ -75,31 +83,6 @@ const ENCODINGS: Record<string, MouseEncoding> = {
   SGR_PIXELS: 'sgr-pixels',
 };
 
-type Listener<T> = (value: T) => void;
-
-/** A tiny typed event: subscribe returns a disposable; disposing twice is safe. */
-export class Emitter<T> {
-  private listeners: Listener<T>[] = [];
-
-  on(fn: Listener<T>): Disposable {
-    this.listeners.push(fn);
-    return {
-      dispose: (): void => {
-        const i = this.listeners.indexOf(fn);
-        if (i >= 0) this.listeners.splice(i, 1);
-      },
-    };
-  }
-
-  fire(value: T): void {
-    for (const fn of this.listeners.slice()) fn(value);
-  }
-
-  clear(): void {
-    this.listeners = [];
-  }
-}
-
 /** One terminal screen: parses bytes, answers queries, and exposes cells and modes. */
 export class TermModel {
   private readonly term: XTerminal;
@@ -107,8 +90,8 @@ export class TermModel {
   private readonly core: XCore;
   private pendingBytes = 0;
   private disposed = false;
-  /** Chunks written but not yet parsed, oldest first. */
-  private readonly inflight: (Uint8Array | string)[] = [];
+  /** Chunks and resizes given but not yet applied, oldest first. */
+  private readonly inflight: StreamItem[] = [];
   private snapshotWaiters: { cb: SnapshotCallback; scrollback: number }[] = [];
   private settleTimer: NodeJS.Timeout | undefined;
   /** Answers to terminal queries (DA, DSR, CPR, DECRQSS…): for the pty only. */
@@ -175,9 +158,9 @@ export class TermModel {
 
   /**
    * Snapshot at the next chunk boundary where the parser is settled. `cb`
-   * gets the snapshot and the chunks queued after that point; the caller
-   * forwards those, then anything written later, to whoever gets the
-   * snapshot. A program that stops mid-sequence gets its snapshot after
+   * gets the snapshot and the chunks and resizes queued after that point;
+   * the caller forwards those, then anything given later, to whoever gets
+   * the snapshot. A program that stops mid-sequence gets its snapshot after
    * SETTLE_TIMEOUT regardless.
    */
   requestSnapshot(cb: SnapshotCallback, scrollback = SNAPSHOT_SCROLLBACK): void {
@@ -221,11 +204,15 @@ export class TermModel {
 
   /** Resize, ordered after the bytes already queued. */
   resize(cols: number, rows: number): void {
-    this.flush(() => {
+    if (this.disposed) return;
+    this.inflight.push({ cols, rows });
+    this.term.write('', () => {
+      this.inflight.shift();
       if (cols !== this.term.cols || rows !== this.term.rows) {
         this.term.resize(cols, rows);
         this.onChange.fire();
       }
+      if (this.snapshotWaiters.length > 0 && this.settled()) this.takeSnapshots();
     });
   }
 

@@ -1,0 +1,164 @@
+// A message channel over one byte stream (TLS socket now, Unix socket later):
+// frames out, checked messages in, keepalives, and one close with a reason.
+
+import type { Duplex } from 'node:stream';
+import { encodeFrame, FrameDecoder, PREAUTH_MAX_FRAME } from './frame.js';
+import { ProtocolError, type Bye } from './messages.js';
+import { Emitter } from '../lib/event.js';
+
+/** Send a keepalive after this long without sending anything. */
+export const KEEPALIVE_INTERVAL = 7000; // ms
+/** Declare the peer gone after this long without receiving anything. */
+export const PEER_TIMEOUT = 10000; // ms
+
+export interface LinkOptions<In> {
+  /** Checks each decoded frame (parseShareMessage or parseViewMessage). */
+  parse: (v: unknown) => In | undefined;
+  /** Frame size limit to start with (raise it with setMaxFrame after hello). */
+  maxFrame?: number;
+}
+
+export interface LinkClose {
+  /** For the person: why the connection ended. */
+  reason: string;
+  /** True when this side closed it (close/destroy), false when the peer or the network did. */
+  byUs: boolean;
+}
+
+/** Framed, checked messages over a stream. */
+export class Link<In extends { t: string }, Out extends { t: string }> {
+  readonly onMessage = new Emitter<In>();
+  readonly onClose = new Emitter<LinkClose>();
+  readonly onDrain = new Emitter<void>();
+  private readonly decoder: FrameDecoder<In>;
+  private closed = false;
+  private corked = false;
+  private sentAt = Date.now();
+  private receivedAt = Date.now();
+  private keepAliveTimer: NodeJS.Timeout | undefined;
+  /** Bytes of frames handed to the stream (for measurements). */
+  bytesSent = 0;
+  bytesReceived = 0;
+
+  constructor(
+    readonly stream: Duplex,
+    opts: LinkOptions<In>,
+  ) {
+    this.decoder = new FrameDecoder(opts.parse, opts.maxFrame ?? PREAUTH_MAX_FRAME);
+    stream.on('data', (chunk: Buffer) => this.receive(chunk));
+    stream.on('drain', () => this.onDrain.fire());
+    stream.on('error', (e: NodeJS.ErrnoException) => this.finish(describeSocketError(e), false));
+    stream.on('end', () => this.finish('the connection was closed by the peer', false));
+    stream.on('close', () => this.finish('the connection was closed', false));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Bytes queued in this process for the stream (not the kernel's or the network's). */
+  get writableLength(): number {
+    return this.stream.writableLength;
+  }
+
+  /** Raise or lower the frame size limit (after a valid hello). */
+  setMaxFrame(bytes: number): void {
+    this.decoder.maxFrame = bytes;
+  }
+
+  /** Queue a message; false when the stream wants us to wait for onDrain. */
+  send(msg: Out): boolean {
+    if (this.closed) return false;
+    const frame = encodeFrame(msg);
+    this.bytesSent += frame.length;
+    this.sentAt = Date.now();
+    // Frames sent in one turn of the event loop go out in one write (one TLS record).
+    if (!this.corked) {
+      this.corked = true;
+      this.stream.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.stream.uncork();
+      });
+    }
+    return this.stream.write(frame);
+  }
+
+  /**
+   * Keep the connection provably alive: send a keepalive when we have been
+   * quiet, and close when the peer has been silent for PEER_TIMEOUT.
+   */
+  startKeepAlive(): void {
+    if (this.keepAliveTimer || this.closed) return;
+    const tick = Math.min(1000, KEEPALIVE_INTERVAL / 4);
+    this.keepAliveTimer = setInterval(() => {
+      const now = Date.now();
+      if (now - this.receivedAt > PEER_TIMEOUT) {
+        this.finish(`the peer stopped answering (nothing for ${Math.round(PEER_TIMEOUT / 1000)} s)`, false);
+        this.stream.destroy();
+        return;
+      }
+      if (now - this.sentAt >= KEEPALIVE_INTERVAL) this.send({ t: 'ka' } as Out);
+    }, tick);
+    this.keepAliveTimer.unref();
+  }
+
+  /** Say goodbye with a reason, then close. */
+  close(reason: string, farewell?: Out): void {
+    if (this.closed) return;
+    if (farewell) this.send(farewell);
+    else this.send({ t: 'bye', reason } satisfies Bye as unknown as Out);
+    this.finish(reason, true);
+    this.stream.end();
+    // A peer that never reads must not keep the socket open forever.
+    setTimeout(() => this.stream.destroy(), 2000).unref();
+  }
+
+  /** Close at once without a goodbye (protocol violations, dead peers). */
+  destroy(reason: string): void {
+    this.finish(reason, true);
+    this.stream.destroy();
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closed) return;
+    this.receivedAt = Date.now();
+    this.bytesReceived += chunk.length;
+    let msgs: In[];
+    try {
+      msgs = this.decoder.push(chunk);
+    } catch (e) {
+      const why = e instanceof ProtocolError ? e.message : String(e);
+      this.destroy(`protocol error from the peer: ${why}`);
+      return;
+    }
+    for (const m of msgs) {
+      if (this.closed) return;
+      if (m.t === 'ka') continue;
+      this.onMessage.fire(m);
+    }
+  }
+
+  private finish(reason: string, byUs: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
+    this.onClose.fire({ reason, byUs });
+    this.onMessage.clear();
+    this.onDrain.clear();
+  }
+}
+
+/** A socket error in words for the person. */
+export function describeSocketError(e: NodeJS.ErrnoException): string {
+  switch (e.code) {
+    case 'ECONNRESET':
+      return 'the connection was reset';
+    case 'EPIPE':
+      return 'the connection was closed while sending';
+    case 'ETIMEDOUT':
+      return 'the connection timed out';
+    default:
+      return `connection error: ${e.message}`;
+  }
+}
