@@ -1,0 +1,172 @@
+// The session without transport: echo ptys, clients as plain sinks, and a
+// replica model fed from a client's events that must match the window.
+import test from 'ava';
+import { Session, type ClientEvent, type ClientSink } from '../../src/mux/session.js';
+import { EchoPty, echoPtyFactory } from '../../src/mux/echo-pty.js';
+import { TermModel } from '../../src/mux/term.js';
+import { createGrid, rowText } from '../../src/mux/grid.js';
+import type { Layout } from '../../src/proto/messages.js';
+
+function makeSession(made: EchoPty[] = []): Session {
+  const s = new Session({
+    name: 'test', file: '/bin/sh', args: [], cwd: '/', env: {}, cols: 80, rows: 23, scrollback: 100,
+    spawn: echoPtyFactory(made),
+  });
+  s.start();
+  return s;
+}
+
+/** A remote viewer: keeps a replica per window from the events it receives. */
+class FakeViewer implements ClientSink {
+  events: ClientEvent[] = [];
+  replicas = new Map<number, TermModel>();
+  layout: Layout | undefined;
+  closed: string | undefined;
+  send(ev: ClientEvent): void {
+    this.events.push(ev);
+    switch (ev.t) {
+      case 'layout': this.layout = ev; break;
+      case 'snap': {
+        let m = this.replicas.get(ev.w);
+        if (!m) {
+          m = new TermModel({ cols: ev.cols, rows: ev.rows, scrollback: 100 });
+          this.replicas.set(ev.w, m);
+        }
+        m.reset(ev.cols, ev.rows);
+        m.write(ev.data);
+        break;
+      }
+      case 'out': this.replicas.get(ev.w)?.write(ev.data); break;
+      case 'resize': this.replicas.get(ev.w)?.resize(ev.cols, ev.rows); break;
+      default: break;
+    }
+  }
+  close(reason: string): void {
+    this.closed = reason;
+  }
+}
+
+const flushed = (m: TermModel): Promise<void> => new Promise((r) => m.flush(r));
+
+async function screen(m: TermModel): Promise<string[]> {
+  await flushed(m);
+  const g = createGrid(m.cols, m.rows);
+  m.readGrid(g);
+  return Array.from({ length: m.rows }, (_, y) => rowText(g, y).trimEnd());
+}
+
+async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const local = { local: true, lockedReadOnly: false } as const;
+const remote = { local: false, lockedReadOnly: false } as const;
+
+test('a remote client gets a snapshot then the live stream, and its replica matches the window', async (t) => {
+  const ptys: EchoPty[] = [];
+  const s = makeSession(ptys);
+  ptys[0]!.emit('before attach\r\n\x1b[1;31mred\x1b[m ');
+  const v = new FakeViewer();
+  s.attach(v, { ...remote, name: 'bob', role: 'helper', canWrite: true, cols: 80, rows: 24 });
+  ptys[0]!.emit('after \x1b[');   // a sequence split across chunks around the snapshot
+  ptys[0]!.emit('32mgreen\x1b[m');
+  await until(() => v.events.some((e) => e.t === 'snap'), 'snapshot');
+  const w = s.activeWindow!;
+  await until(() => v.replicas.size === 1, 'replica');
+  t.deepEqual(await screen(v.replicas.get(w.id)!), await screen(w.model));
+  t.is((await screen(w.model))[1], 'red after green');
+  s.end('test over');
+});
+
+test('input from a read-only client never reaches the program; the owner can toggle it', async (t) => {
+  const ptys: EchoPty[] = [];
+  const s = makeSession(ptys);
+  const owner = s.attach(new FakeViewer(), { ...local, name: 'alice', role: 'owner', canWrite: true, cols: 80, rows: 24 });
+  const hv = new FakeViewer();
+  const helper = s.attach(hv, { ...remote, name: 'bob', role: 'helper', canWrite: false, cols: 80, rows: 24 });
+  helper.input('sneaky');
+  t.deepEqual(ptys[0]!.written, []);
+  t.is(helper.command('new-window', []), 'you are read-only');
+  t.is(helper.command('toggle-write', []), 'only the user sharing the session can do that');
+  t.is(owner.command('toggle-write', []), 'bob may type');
+  helper.input('ok');
+  t.is(new TextDecoder().decode(ptys[0]!.written[0]), 'ok');
+  t.true(hv.events.some((e) => e.t === 'msg' && /may type/.test(e.text)));
+  t.is(owner.command('kick', []), 'bob disconnected');
+  t.is(hv.closed, 'the user disconnected you');
+  s.end('done');
+});
+
+test('locked read-only clients cannot be given write access', (t) => {
+  const s = makeSession();
+  const owner = s.attach(new FakeViewer(), { ...local, name: 'alice', role: 'owner', canWrite: true, cols: 80, rows: 24 });
+  s.attach(new FakeViewer(), { local: false, lockedReadOnly: true, name: 'bob', role: 'helper', canWrite: true, cols: 80, rows: 24 });
+  t.regex(owner.command('toggle-write', []) ?? '', /read-only for this whole session/);
+  s.end('done');
+});
+
+test('size is the smallest writer less the status bar; read-only clients never shrink it', async (t) => {
+  const s = makeSession();
+  s.attach(new FakeViewer(), { ...local, name: 'alice', role: 'owner', canWrite: true, cols: 120, rows: 40 });
+  t.deepEqual(s.size, { cols: 120, rows: 39 });
+  const ro = s.attach(new FakeViewer(), { ...remote, name: 'ro', role: 'helper', canWrite: false, cols: 60, rows: 20 });
+  t.deepEqual(s.size, { cols: 120, rows: 39 });
+  const rw = s.attach(new FakeViewer(), { ...remote, name: 'rw', role: 'helper', canWrite: true, cols: 100, rows: 50 });
+  t.deepEqual(s.size, { cols: 100, rows: 39 });
+  rw.resize(90, 30);
+  t.deepEqual(s.size, { cols: 90, rows: 29 });
+  await flushed(s.activeWindow!.model); // the model follows in stream order
+  t.is(s.activeWindow!.model.cols, 90);
+  rw.detach();
+  t.deepEqual(s.size, { cols: 120, rows: 39 });
+  ro.detach();
+  s.end('done');
+});
+
+test('resizes reach a remote replica in stream order', async (t) => {
+  const ptys: EchoPty[] = [];
+  const s = makeSession(ptys);
+  const v = new FakeViewer();
+  const helper = s.attach(v, { ...remote, name: 'bob', role: 'helper', canWrite: true, cols: 80, rows: 24 });
+  await until(() => v.replicas.size === 1, 'snapshot');
+  ptys[0]!.emit('x'.repeat(70) + '\r\n');
+  helper.resize(40, 12);
+  ptys[0]!.emit('after resize');
+  const m = v.replicas.get(s.activeWindow!.id)!;
+  await until(() => m.cols === 40, 'replica resize');
+  t.deepEqual(await screen(m), await screen(s.activeWindow!.model));
+  s.end('done');
+});
+
+test('windows: new, select, next, kill; remote clients follow with snapshots; last exit ends the session', async (t) => {
+  const ptys: EchoPty[] = [];
+  const s = makeSession(ptys);
+  const v = new FakeViewer();
+  const c = s.attach(v, { ...remote, name: 'bob', role: 'helper', canWrite: true, cols: 80, rows: 24 });
+  ptys[0]!.emit('window zero');
+  t.is(c.command('new-window', []), undefined);
+  t.is(ptys.length, 2);
+  ptys[1]!.emit('window one');
+  t.deepEqual(v.layout!.windows.map((w) => w.index), [0, 1]);
+  t.is(v.layout!.active, s.activeWindow!.id);
+  await until(() => v.replicas.has(s.activeWindow!.id), 'snapshot of the new window');
+  t.is(c.command('select-window', [5]), 'no window 5');
+  t.is(c.command('next-window', []), undefined);
+  t.is(s.activeWindow!.index, 0);
+  await until(() => v.replicas.has(s.activeWindow!.id), 'snapshot on switch');
+  const zero = v.replicas.get(s.activeWindow!.id)!;
+  await until(() => zero.lineText(0) === 'window zero', 'window zero content');
+  let ended = '';
+  s.onEnd.on((r) => (ended = r));
+  t.is(c.command('kill-window', []), undefined);
+  await until(() => s.listWindows().length === 1, 'window killed');
+  t.is(s.activeWindow!.index, 1);
+  ptys[1]!.end(0);
+  await until(() => ended !== '', 'session end');
+  t.is(ended, 'the shell exited');
+  t.true(v.events.some((e) => e.t === 'end'));
+});
