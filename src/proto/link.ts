@@ -135,6 +135,13 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
     for (const m of msgs) {
       if (this.closed) return;
       if (m.t === 'ka') continue;
+      if (m.t === 'bye') {
+        // The peer is leaving on purpose: its reason is the one to show.
+        const reason = (m as unknown as Bye).reason;
+        this.finish(reason.replace(/[\x00-\x1f\x7f-\x9f]/g, '?').slice(0, 200), false);
+        this.stream.end();
+        return;
+      }
       this.onMessage.fire(m);
     }
   }

@@ -1,0 +1,316 @@
+// `shareterm listen`: the helper's TLS listener. Strangers get a deadline and
+// a small frame limit until they say a valid hello; an accepted share turns
+// this terminal into a view of the user's session, drawn from replicas.
+
+import os from 'node:os';
+import net from 'node:net';
+import fs from 'node:fs/promises';
+import type tls from 'node:tls';
+import { UserError } from '../cli/errors.js';
+import { askYesNo } from '../cli/prompt.js';
+import { APP } from '../cli/version.js';
+import { Link } from '../proto/link.js';
+import { MAX_FRAME } from '../proto/frame.js';
+import {
+  PROTOCOL_VERSION, parseShareMessage, versionMismatch,
+  type ShareMessage, type ViewMessage, type ShareHello, type Refuse,
+} from '../proto/messages.js';
+import { TermModel } from '../mux/term.js';
+import { Viewer, prefixKeyName } from '../view/viewer.js';
+import { detectCaps } from '../view/caps.js';
+import { bindTerminal, haveTerminal, terminalSize } from '../view/tty.js';
+import { cleanLabel } from '../view/text.js';
+
+/** A connection must finish TLS and send a valid hello within this time. */
+export const HANDSHAKE_DEADLINE = 10_000; // ms
+/** Keystrokes go out in frames of at most this size (a 1 MB paste is many frames). */
+const INPUT_CHUNK = 32 << 10; // bytes
+/** Scrollback kept in each replica. */
+const SCROLLBACK = 5000; // lines
+/** Stop reading the connection when this much output waits to be parsed… */
+const REPLICA_HIGH_WATER = 4 << 20; // bytes
+/** …and read again below this. */
+const REPLICA_LOW_WATER = 1 << 20; // bytes
+
+export interface ListenOptions {
+  port: number;
+  host?: string;
+  cert?: string;
+  key?: string;
+  clientCa?: string;
+  token?: string;
+  tokenFile?: string;
+  readOnly: boolean;
+  ask: boolean;
+  once: boolean;
+  name?: string;
+  prefix: number;
+}
+
+/** Listen until interrupted (or, with --once, until the first session ends). */
+export async function runListen(opts: ListenOptions): Promise<number> {
+  if (!haveTerminal()) {
+    throw new UserError('listen needs a terminal to show the shared session in — run it from an interactive terminal');
+  }
+  const identity = await loadIdentity(opts);
+  const token = await loadToken(opts);
+  let clientCa: string | undefined;
+  if (opts.clientCa) {
+    const { loadCaFile } = await import('../tls/pem.js');
+    clientCa = (await loadCaFile(opts.clientCa, '--client-ca')).pem;
+  }
+  const { createTlsServer, peerCertSubject, tokensEqual } = await import('../tls/server.js');
+  const server = createTlsServer({
+    cert: identity.cert, key: identity.key, handshakeTimeoutMs: HANDSHAKE_DEADLINE,
+    ...(clientCa ? { clientCa } : {}),
+  });
+  await listenOn(server, opts.port, opts.host);
+  const addr = server.address() as net.AddressInfo;
+  const helperName = opts.name ?? `${os.userInfo().username}@${os.hostname()}`;
+  printBanner(addr, opts, identity.fingerprint, token !== undefined);
+
+  let busy = false;
+  let finish: (code: number) => void = () => {};
+  const done = new Promise<number>((resolve) => (finish = resolve));
+
+  // Before a valid hello, a connection is a stranger's: the TLS handshake
+  // must finish within HANDSHAKE_DEADLINE (the server's handshakeTimeout),
+  // and the hello within HANDSHAKE_DEADLINE after that; frames stay small.
+  server.on('connection', (sock: net.Socket) => sock.on('error', () => {}));
+  server.on('tlsClientError', () => {
+    // A failed handshake (plain TCP, wrong protocol, refused client cert) closes that connection only.
+  });
+  server.on('error', (e) => process.stderr.write(`shareterm: listener error: ${e.message}\n`));
+
+  server.on('secureConnection', (sock: tls.TLSSocket) => {
+    const link = new Link<ShareMessage, ViewMessage>(sock, { parse: parseShareMessage });
+    const deadline = setTimeout(() => link.destroy('no hello in time'), HANDSHAKE_DEADLINE);
+    deadline.unref();
+    link.onClose.on(() => clearTimeout(deadline));
+    const refuse = (code: Refuse['code'], text: string): void => {
+      link.close(text, { t: 'err', code, text });
+    };
+    const first = link.onMessage.on((m) => {
+      first.dispose();
+      clearTimeout(deadline);
+      if (m.t !== 'hello') return link.destroy('no hello');
+      if (m.v !== PROTOCOL_VERSION) return refuse('version', versionMismatch(m.v));
+      const hello = m as ShareHello;
+      if (token !== undefined && !tokensEqual(hello.token ?? '', token)) return refuse('token', 'wrong or missing token');
+      if (busy) return refuse('busy', `${helperName} is helping someone else right now`);
+      busy = true;
+      const from = `${cleanLabel(hello.name, 64)} from ${sock.remoteAddress ?? '?'}${peerCertSubject(sock) ? ` (certificate: ${peerCertSubject(sock)})` : ''}`;
+      void accept(link, hello, from).then((code) => {
+        busy = false;
+        if (code !== undefined && opts.once) finish(code);
+        else if (!opts.once) process.stderr.write(`shareterm: waiting for the next share on port ${addr.port}\n`);
+        else finish(0);
+      });
+    });
+    link.onClose.on(() => first.dispose());
+  });
+
+  /** Ask (with --ask), then show the session until it ends; undefined when declined. */
+  const accept = async (link: Link<ShareMessage, ViewMessage>, hello: ShareHello, from: string): Promise<number | undefined> => {
+    if (opts.ask) {
+      const abort = new AbortController();
+      link.onClose.on(() => abort.abort());
+      link.startKeepAlive();
+      const yes = await askYesNo(`shareterm: share request: ${from}${hello.readOnly ? ' (read-only)' : ''}. Accept?`, abort.signal);
+      if (link.isClosed) {
+        process.stderr.write('shareterm: the share went away before you answered\n');
+        return undefined;
+      }
+      if (!yes) {
+        link.close('declined', { t: 'err', code: 'declined', text: 'the helper declined the share' });
+        process.stderr.write('shareterm: declined\n');
+        return undefined;
+      }
+    }
+    process.stderr.write(`shareterm: attaching to ${from}\n`);
+    const reason = await view(link, hello, opts, helperName);
+    process.stderr.write(`shareterm: session with ${cleanLabel(hello.name, 64)} ended: ${reason}\n`);
+    return 0;
+  };
+
+  const stop = (): void => {
+    server.close();
+    finish(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const code = await done;
+  server.close();
+  return code;
+}
+
+async function loadIdentity(opts: ListenOptions): Promise<{ cert: string; key: string; fingerprint: string }> {
+  if (opts.cert || opts.key) {
+    if (!opts.cert || !opts.key) throw new UserError('--cert and --key go together: give both, or neither (to use the self-signed identity)');
+    const { loadCertAndKey } = await import('../tls/pem.js');
+    const ck = await loadCertAndKey(opts.cert, opts.key);
+    for (const w of ck.warnings) process.stderr.write(`shareterm: warning: ${w}\n`);
+    return ck;
+  }
+  const { loadOrCreateIdentity } = await import('../tls/identity.js');
+  const id = await loadOrCreateIdentity();
+  if (id.created) process.stderr.write(`shareterm: created a self-signed identity in ${id.certFile}\n`);
+  return id;
+}
+
+async function loadToken(opts: ListenOptions): Promise<string | undefined> {
+  if (opts.token !== undefined && opts.tokenFile !== undefined) throw new UserError('give --token or --token-file, not both');
+  if (opts.token !== undefined) {
+    if (opts.token === '') throw new UserError('--token is empty — give a secret to share with the user');
+    return opts.token;
+  }
+  if (opts.tokenFile === undefined) return undefined;
+  let text: string;
+  try {
+    text = await fs.readFile(opts.tokenFile, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read --token-file ${opts.tokenFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} — check the path`);
+  }
+  const t = text.trim();
+  if (t === '') throw new UserError(`--token-file ${opts.tokenFile} is empty — put the secret in it`);
+  return t;
+}
+
+function listenOn(server: tls.Server, port: number, host: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      const where = `${host ?? '*'}:${port}`;
+      if (e.code === 'EADDRINUSE') reject(new UserError(`port ${port} is already in use (${where}) — choose another with -p`));
+      else if (e.code === 'EACCES') reject(new UserError(`not allowed to listen on port ${port} — use a port above 1023 with -p`));
+      else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') reject(new UserError(`cannot listen on ${host}: not an address of this machine — check --host`));
+      else reject(new UserError(`cannot listen on ${where}: ${e.message}`));
+    };
+    server.once('error', onError);
+    server.listen({ port, ...(host ? { host } : {}) }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function printBanner(addr: net.AddressInfo, opts: ListenOptions, fingerprint: string, hasToken: boolean): void {
+  const wildcard = addr.address === '::' || addr.address === '0.0.0.0';
+  const hostForUser = !wildcard ? addr.address : os.hostname();
+  const others = wildcard
+    ? Object.values(os.networkInterfaces()).flat().filter((i) => i && !i.internal && i.family === 'IPv4').map((i) => i!.address)
+    : [];
+  const shown = addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+  const lines = [
+    `shareterm: listening on ${shown}:${addr.port} (TLS 1.2+)${opts.readOnly ? ', read-only' : ''}${opts.ask ? ', asking before each share' : ''}`,
+    `shareterm: certificate SHA-256 fingerprint ${fingerprint}`,
+    'shareterm: give the user this command (any of this machine\'s names or addresses will do):',
+    `  shareterm share ${hostForUser} ${addr.port} --fingerprint ${fingerprint}${hasToken ? ' --token SECRET' : ''}`,
+  ];
+  if (others.length > 0) lines.push(`shareterm: this machine's addresses: ${others.join(', ')}`);
+  lines.push('shareterm: waiting for a share (Ctrl-C to quit)');
+  process.stderr.write(lines.join('\n') + '\n');
+}
+
+/** Show an accepted share until it ends; resolves to the reason it ended. */
+function view(link: Link<ShareMessage, ViewMessage>, hello: ShareHello, opts: ListenOptions, helperName: string): Promise<string> {
+  const readOnly = opts.readOnly || hello.readOnly;
+  const size = terminalSize();
+  link.setMaxFrame(MAX_FRAME);
+  link.send({ t: 'hello', v: PROTOCOL_VERSION, role: 'view', app: APP, name: helperName, readOnly, cols: size.cols, rows: size.rows });
+  link.startKeepAlive();
+
+  const replicas = new Map<number, TermModel>();
+  let paused = false;
+  const viewer = new Viewer({
+    role: 'helper',
+    prefix: opts.prefix,
+    prefixName: prefixKeyName(opts.prefix),
+    caps: detectCaps(),
+    write: (s) => process.stdout.write(s),
+    cols: size.cols,
+    rows: size.rows,
+    model: (id) => replicas.get(id),
+    host: {
+      input: (d) => {
+        if (readOnly) {
+          viewer.showNotice('you are read-only: your keys are not sent');
+          return;
+        }
+        for (let o = 0; o < d.length; o += INPUT_CHUNK) link.send({ t: 'in', data: d.subarray(o, o + INPUT_CHUNK) });
+      },
+      command: (name, args) => link.send({ t: 'cmd', name, args }),
+      detach: () => link.close('the helper left'),
+      resize: (cols, rows) => link.send({ t: 'size', cols, rows }),
+    },
+  });
+  viewer.setConnection('connected', true);
+
+  const parsed = (m: TermModel): void => {
+    if (paused && m.pending < REPLICA_LOW_WATER) {
+      paused = false;
+      link.stream.resume();
+    }
+  };
+
+  return new Promise((resolve) => {
+    const terminal = bindTerminal(viewer);
+    let endReason: string | undefined;
+    link.onMessage.on((m) => {
+      switch (m.t) {
+        case 'layout': {
+          // Replicas of windows that are gone are dropped.
+          const ids = new Set(m.windows.map((w) => w.id));
+          for (const [id, r] of replicas) {
+            if (!ids.has(id)) {
+              r.dispose();
+              replicas.delete(id);
+            }
+          }
+          viewer.setLayout(m);
+          break;
+        }
+        case 'snap': {
+          let r = replicas.get(m.w);
+          if (!r) {
+            r = new TermModel({ cols: m.cols, rows: m.rows, scrollback: SCROLLBACK });
+            replicas.set(m.w, r);
+            // A replica's answers to queries are dropped: only the user's side answers.
+          }
+          r.reset(m.cols, m.rows);
+          const rr = r;
+          r.write(m.data, () => parsed(rr));
+          viewer.refresh();
+          break;
+        }
+        case 'out': {
+          const r = replicas.get(m.w);
+          if (!r) break;
+          r.write(m.data, () => parsed(r));
+          if (!paused && r.pending > REPLICA_HIGH_WATER) {
+            paused = true;
+            link.stream.pause();
+          }
+          break;
+        }
+        case 'resize':
+          replicas.get(m.w)?.resize(m.cols, m.rows);
+          break;
+        case 'msg':
+          viewer.showNotice(m.text);
+          break;
+        case 'end':
+          endReason = cleanLabel(m.reason, 200);
+          link.close(endReason);
+          break;
+        default:
+          break;
+      }
+    });
+    link.onClose.on((c) => {
+      terminal.dispose();
+      for (const r of replicas.values()) r.dispose();
+      replicas.clear();
+      resolve(endReason ?? cleanLabel(c.reason, 200));
+    });
+  });
+}
