@@ -210,20 +210,20 @@ function connectVerified(opts: DialOptions, host: string, policy: VerifyPolicy, 
     };
     const onSecure = (): void => {
       clearTimeout(connectTimer); // from here on a person may be answering a question
-      verifyPeer(socket, host, port, policy, ca).then(
-        (v) => {
-          if (settled) return;
-          // TOFU first contact, TLS 1.2 (client auth already settled in the handshake),
-          // or a ticket already seen: nothing more to wait for.
-          if (v.kind === 'ask' || socket.getProtocol() !== 'TLSv1.3' || sawTicket) {
-            succeed(v);
-            return;
-          }
-          verdict = v;
-          confirmTimer = setTimeout(() => succeed(v), CLIENT_AUTH_CONFIRM_MS);
-        },
-        (err: unknown) => fail(err instanceof Error ? err : new Error(String(err))),
-      );
+      // An async function, so that anything thrown below also lands in `fail`.
+      const decide = async (): Promise<void> => {
+        const v = await verifyPeer(socket, host, port, policy, ca);
+        if (settled) return;
+        // TOFU first contact, TLS 1.2 (client auth already settled in the handshake),
+        // or a ticket already seen: nothing more to wait for.
+        if (v.kind === 'ask' || socket.getProtocol() !== 'TLSv1.3' || sawTicket) {
+          succeed(v);
+          return;
+        }
+        verdict = v;
+        confirmTimer = setTimeout(() => succeed(v), CLIENT_AUTH_CONFIRM_MS);
+      };
+      decide().catch((err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
     };
     connectTimer = setTimeout(() => {
       fail(

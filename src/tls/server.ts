@@ -17,8 +17,9 @@ export interface TlsServerOptions {
 
 /** A TLS server (1.2 minimum) for `shareterm listen`; add 'secureConnection' and call listen(). */
 export function createTlsServer(opts: TlsServerOptions): tls.Server {
+  let server: tls.Server;
   try {
-    return tls.createServer({
+    server = tls.createServer({
       cert: opts.cert,
       key: opts.key,
       minVersion: 'TLSv1.2',
@@ -30,6 +31,11 @@ export function createTlsServer(opts: TlsServerOptions): tls.Server {
   } catch (err) {
     throw new UserError(`cannot use the certificate and key (${(err as Error).message}) — check --cert/--key`);
   }
+  // Node 20 only *reports* a handshake timeout (or any pre-handshake error) as
+  // 'tlsClientError'; it leaves the TCP connection open, so a peer that never
+  // speaks would hold it forever. Close it: that is what the deadline is for.
+  server.on('tlsClientError', (_err: Error, socket: tls.TLSSocket) => socket.destroy());
+  return server;
 }
 
 /**

@@ -187,6 +187,11 @@ export async function verifyPeer(
       }
       return { kind: 'ask', fingerprint, knownHosts, ask: policy.ask };
     }
+    default: {
+      // Unreachable for typed callers; an unknown policy must refuse, never accept.
+      const unknown: never = policy;
+      throw new Error(`unknown verify policy ${JSON.stringify(unknown)}`);
+    }
   }
 }
 
