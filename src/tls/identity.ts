@@ -150,7 +150,6 @@ export async function loadOrCreateIdentity(dir: string = configDir()): Promise<I
   await ensurePrivateDir(dir);
   const certFile = path.join(dir, IDENTITY_CERT_FILE);
   const keyFile = path.join(dir, IDENTITY_KEY_FILE);
-  const flags = { cert: `(the identity in ${dir})`, key: `(the identity in ${dir})` };
 
   // The key is written first and the certificate last, so a certificate on disk
   // means a complete pair; a key alone is the leftover of an interrupted creation.
@@ -158,14 +157,17 @@ export async function loadOrCreateIdentity(dir: string = configDir()): Promise<I
     if (!(await exists(keyFile))) {
       throw new UserError(`identity key ${keyFile} is missing — remove ${certFile} to create a new identity (helpers will see a new fingerprint)`);
     }
-    const loaded = await loadCertAndKey(certFile, keyFile, flags).catch((err: unknown) => {
+    const loaded = await loadCertAndKey(certFile, keyFile).catch((err: unknown) => {
       if (err instanceof UserError) {
-        throw new UserError(`${err.message}; or remove ${certFile} and ${keyFile} to create a new identity`);
+        // The --cert/--key advice does not apply here; keep only the diagnosis.
+        const reason = err.message.split(' — ')[0]!.split(': ')[0]!;
+        throw new UserError(`the identity in ${dir} is unusable (${reason}) — remove ${certFile} and ${keyFile} to create a new one (helpers will see a new fingerprint)`);
       }
       throw err;
     });
-    // Keep the key private even if someone loosened it since.
-    await fsp.chmod(keyFile, SECRET_FILE_MODE);
+    // Keep the key private even if someone loosened it since; if we may not
+    // chmod it (another owner), it still works, and loading it already succeeded.
+    await fsp.chmod(keyFile, SECRET_FILE_MODE).catch(() => undefined);
     return { cert: loaded.cert, key: loaded.key, fingerprint: loaded.fingerprint, created: false, certFile, keyFile };
   }
 

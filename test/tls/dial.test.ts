@@ -107,7 +107,17 @@ test('tofu: first contact asks once, records 0600 known_hosts, second dial does 
   const dir = path.join(tmpDir(), 'config');
   const file = path.join(dir, 'known_hosts');
   const asked: { host: string; port: number; fingerprint: string }[] = [];
-  const policy: VerifyPolicy = { kind: 'tofu', knownHostsFile: file, ask: async (q) => (asked.push(q), true) };
+  const policy: VerifyPolicy = {
+    kind: 'tofu',
+    knownHostsFile: file,
+    ask: async (q) => {
+      asked.push(q);
+      // The probe connection is closed while the person reads, not held open.
+      await server.allClosed();
+      t.is(server.stats.appBytes, 0);
+      return true;
+    },
+  };
   const fp = fingerprintOfPem(t.context.server.cert);
 
   const first = await dial({ host: '127.0.0.1', port: server.port, policy });

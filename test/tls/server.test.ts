@@ -11,7 +11,7 @@ import { UserError } from '../../src/cli/errors.js';
 import { dial } from '../../src/tls/dial.js';
 import { fingerprintOfPem } from '../../src/tls/fingerprint.js';
 import { createTlsServer, peerCertSubject, tokensEqual } from '../../src/tls/server.js';
-import { makeFixtures, pollUntil, startServer, type Fixtures } from './helpers.js';
+import { execFileP, makeFixtures, pollUntil, startServer, type Fixtures } from './helpers.js';
 
 const test = anyTest as TestFn<Fixtures & { caPem: string }>;
 
@@ -131,6 +131,18 @@ test('openssl s_client with a client certificate reaches createTlsServer, which 
   await pollUntil(() => server.stats.received.includes('from openssl'), 'the server to receive openssl\'s bytes');
   t.is(peerCertSubject(server.stats.peers[0]!), 'alice');
   c.child.stdin!.end();
+});
+
+test('importing the TLS modules does not load selfsigned (lazy: only generating pays for it)', async (t) => {
+  const dist = path.resolve(import.meta.dirname, '../../src/tls');
+  const script = [
+    "import { createRequire } from 'node:module';",
+    ...['dial', 'server', 'verify', 'pem', 'fingerprint', 'known-hosts', 'identity'].map((m) => `await import(${JSON.stringify(path.join(dist, `${m}.js`))});`),
+    "const cache = Object.keys(createRequire(import.meta.url).cache);",
+    "process.stdout.write(String(cache.some((k) => k.includes('selfsigned'))));",
+  ].join('\n');
+  const { stdout } = await execFileP(process.execPath, ['--input-type=module', '-e', script]);
+  t.is(stdout, 'false');
 });
 
 test('tokensEqual compares in constant time, whatever the lengths', (t) => {
