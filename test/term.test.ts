@@ -145,7 +145,7 @@ test('scrollback is readable and bounded', async (t) => {
   await flushed(m);
   t.is(m.scrollbackLength, 50);
   const g = createGrid(20, 5);
-  m.readGrid(g, 50);
+  m.readGrid(g, { scrollUp: 50 });
   t.true(g.chars.slice(0, 4).join('').startsWith('L145'));
   m.dispose();
 });

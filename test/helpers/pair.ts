@@ -44,7 +44,7 @@ export async function startListen(args: string[] = [], opts: TermOptions = {}, d
 /** Start a share of `command` to 127.0.0.1:port. */
 export function startShare(port: number, args: string[], command: string[] = BASH, opts: TermOptions = {}, dir = tempDir()): Term {
   return Term.cli(['share', '127.0.0.1', String(port), ...args, '--', ...command], {
-    cols: 80, rows: 24, ...opts,
+    cols: 80, rows: 24, fill: '·', ...opts,
     env: { XDG_CONFIG_HOME: path.join(dir, 'user-config'), ...opts.env },
   });
 }
