@@ -89,8 +89,8 @@ const FAMILIES: [RegExp, string, Known][] = [
   [/^linux/, 'linux', { ...VT100, dim: true, sgrClear: true, bce: true }],
   [/^(dumb|vt\d+|ansi$)/, 'vt100', VT100],
   // GNU screen 4 has no italic (SGR 3 becomes standout), no strike, no
-  // DECSCUSR, no bce in its terminfo, and misreads SGR 38;2.
-  [/^screen/, 'screen', { ...XTERMISH, colors: 8, cursorStyle: false, italic: false, strike: false, bce: false }],
+  // conceal, no DECSCUSR, no bce in its terminfo, and misreads SGR 38;2.
+  [/^screen/, 'screen', { ...XTERMISH, colors: 8, cursorStyle: false, italic: false, invisible: false, strike: false, bce: false }],
   [/^tmux/, 'tmux', { ...XTERMISH, colors: 8, bce: false, overline: true, syncOutput: true }],
   [/^(xterm-kitty|kitty)/, 'kitty', MODERN],
   [/^(foot|wezterm|contour|xterm-ghostty|ghostty)/, 'modern', MODERN],

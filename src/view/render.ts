@@ -198,16 +198,18 @@ function plainBlank(g: Grid, i: number): boolean {
 
 /**
  * Whether cell i of g looks different from what the terminal shows (`last`,
- * colours normalised). Plain blanks compare by background only: their
- * foreground and glyph attributes cannot be seen, so they are not redrawn.
+ * stored as given). Colours compare normalised, and plain blanks by
+ * background only: their foreground and glyph attributes cannot be seen, so
+ * they are not redrawn.
  */
 function differs(g: Grid, last: Grid, i: number): boolean {
   const fg = norm(g.fg[i]!);
   const bg = norm(g.bg[i]!);
-  if (g.chars[i] === last.chars[i] && g.widths[i] === last.widths[i] && fg === last.fg[i] && bg === last.bg[i] && g.attrs[i] === last.attrs[i]) {
+  const lbg = norm(last.bg[i]!);
+  if (g.chars[i] === last.chars[i] && g.widths[i] === last.widths[i] && fg === norm(last.fg[i]!) && bg === lbg && g.attrs[i] === last.attrs[i]) {
     return false;
   }
-  return !(bg === last.bg[i] && plainBlank(g, i) && plainBlank(last, i));
+  return !(bg === lbg && plainBlank(g, i) && plainBlank(last, i));
 }
 
 /**
@@ -240,7 +242,7 @@ function styleParam(style: CursorStyle, blink: boolean): number {
 export class Renderer {
   private readonly caps: Caps;
   private readonly mask: number;
-  /** What the terminal shows (colours normalised); undefined when unknown. */
+  /** What the terminal shows (cells as given; compared through differs()); undefined when unknown. */
   private last: Grid | undefined;
   private penKnown = false;
   private penFg = 0;
@@ -425,12 +427,19 @@ export class Renderer {
     if (this.dirty.length < cols) this.dirty = new Uint8Array(cols);
     const dirty = this.dirty;
     let out = '';
+    const { chars, widths, fg: fgs, bg: bgs, attrs: attrss } = g;
+    const { chars: lchars, widths: lwidths, fg: lfgs, bg: lbgs, attrs: lattrs } = last;
+    // A cell is the same when all its fields are (the common case, checked
+    // inline), or when it looks the same (differs()).
+    const same = (i: number): boolean =>
+      (chars[i] === lchars[i] && widths[i] === lwidths[i] && fgs[i] === lfgs[i] && bgs[i] === lbgs[i] && attrss[i] === lattrs[i]) ||
+      !differs(g, last, i);
     for (let y = 0; y < g.rows; y++) {
       const row = y * cols;
       // Which cells changed; rows that did not are skipped whole.
       let first = -1;
       for (let x = 0; x < cols; x++) {
-        if (differs(g, last, row + x)) {
+        if (!same(row + x)) {
           first = x;
           break;
         }
@@ -440,8 +449,8 @@ export class Renderer {
       let wide = false;
       for (let x = 0; x < cols; x++) {
         const i = row + x;
-        if (g.widths[i] !== 1 || last.widths[i] !== 1) wide = true;
-        if (x >= first && differs(g, last, i)) dirty[x] = 1;
+        if (widths[i] !== 1 || lwidths[i] !== 1) wide = true;
+        if (x >= first && !same(i)) dirty[x] = 1;
       }
       if (wide) this.spreadOverWide(g, last, row, dirty);
 
@@ -509,14 +518,11 @@ export class Renderer {
         x += w + covered;
       }
       // The row now shows g's cells.
-      for (let x = 0; x < cols; x++) {
-        const i = row + x;
-        last.chars[i] = g.chars[i]!;
-        last.widths[i] = g.widths[i]!;
-        last.fg[i] = norm(g.fg[i]!);
-        last.bg[i] = norm(g.bg[i]!);
-        last.attrs[i] = g.attrs[i]!;
-      }
+      for (let i = row; i < row + cols; i++) lchars[i] = chars[i]!;
+      lwidths.set(widths.subarray(row, row + cols), row);
+      lfgs.set(fgs.subarray(row, row + cols), row);
+      lbgs.set(bgs.subarray(row, row + cols), row);
+      lattrs.set(attrss.subarray(row, row + cols), row);
     }
     return out;
   }
@@ -537,15 +543,15 @@ export class Renderer {
       changed = false;
       for (let x = 0; x < cols; x++) {
         if (!dirty[x]) continue;
-        for (const grid of [g, last]) {
-          const w = cellWidth(grid, row + x, x);
-          if (w === 2 && !dirty[x + 1]) {
-            dirty[x + 1] = 1;
-            changed = true;
-          } else if (w === 0 && !dirty[x - 1]) {
-            dirty[x - 1] = 1;
-            changed = true;
-          }
+        const w = cellWidth(g, row + x, x);
+        const lw = cellWidth(last, row + x, x);
+        if ((w === 2 || lw === 2) && !dirty[x + 1]) {
+          dirty[x + 1] = 1;
+          changed = true;
+        }
+        if ((w === 0 || lw === 0) && !dirty[x - 1]) {
+          dirty[x - 1] = 1;
+          changed = true;
         }
       }
     }

@@ -161,6 +161,22 @@ const ATTR_OFF: [number, string][] = [
   [ATTR_OVERLINE, '55'],
 ];
 
+/** Attribute bits: 9 of them, so tables of 512 entries. */
+const ATTR_COMBOS = 512;
+
+/* Parameters for every set of attributes turned on, and turned off, built
+ * once: a frame changes pen thousands of times. */
+const ON_PARAMS: string[] = [];
+const OFF_PARAMS: string[] = [];
+for (let bits = 0; bits < ATTR_COMBOS; bits++) {
+  ON_PARAMS.push(ATTR_ON.filter(([b]) => bits & b).map(([, p]) => p).join(';'));
+  OFF_PARAMS.push(ATTR_OFF.filter(([b]) => bits & b).map(([, p]) => p).join(';'));
+}
+
+/* SGR parameters of the 16 ANSI colours, foreground and background. */
+const FG16 = Array.from({ length: 16 }, (_, n) => String(n < 8 ? 30 + n : 82 + n));
+const BG16 = Array.from({ length: 16 }, (_, n) => String(n < 8 ? 40 + n : 92 + n));
+
 /**
  * SGR parameters for an already converted colour: 30–37/90–97 (40–47/100–107)
  * for the 16 ANSI colours, 38;5;n for the palette, 38;2;r;g;b for direct
@@ -168,12 +184,9 @@ const ATTR_OFF: [number, string][] = [
  */
 export function colorParams(c: number, bg: boolean): string {
   const mode = c & COLOR_MODE_MASK;
-  if (mode === COLOR_P16) {
-    const n = c & 0x0f;
-    return String((n < 8 ? 30 + n : 82 + n) + (bg ? 10 : 0));
-  }
-  if (mode === COLOR_P256) return `${bg ? 48 : 38};5;${c & 0xff}`;
-  if (mode === COLOR_RGB) return `${bg ? 48 : 38};2;${(c >> 16) & 0xff};${(c >> 8) & 0xff};${c & 0xff}`;
+  if (mode === COLOR_P16) return (bg ? BG16 : FG16)[c & 0x0f]!;
+  if (mode === COLOR_P256) return (bg ? '48;5;' : '38;5;') + (c & 0xff);
+  if (mode === COLOR_RGB) return (bg ? '48;2;' : '38;2;') + ((c >> 16) & 0xff) + ';' + ((c >> 8) & 0xff) + ';' + (c & 0xff);
   return bg ? '49' : '39';
 }
 
@@ -194,30 +207,18 @@ export function sgrChange(
   attrs: number,
   canClear: boolean,
 ): string {
-  const reset = resetParams(fg, bg, attrs);
-  if (!known) return `\x1b[${reset}m`;
-  if (fromFg === fg && fromBg === bg && fromAttrs === attrs) return '';
+  if (known && fromFg === fg && fromBg === bg && fromAttrs === attrs) return '';
+  let reset = '0';
+  if (attrs !== 0) reset += ';' + ON_PARAMS[attrs & (ATTR_COMBOS - 1)];
+  if (fg !== COLOR_DEFAULT) reset += ';' + colorParams(fg, false);
+  if (bg !== COLOR_DEFAULT) reset += ';' + colorParams(bg, true);
   const off = fromAttrs & ~attrs;
-  if (off !== 0 && !canClear) return `\x1b[${reset}m`;
-  let inc = '';
-  let on = attrs & ~fromAttrs;
-  for (const [bits, p] of ATTR_OFF) {
-    if ((off & bits) === 0) continue;
-    inc += inc ? ';' + p : p;
-    // SGR 22 clears bold and dim together: set again the one that stays.
-    if (bits === (ATTR_BOLD | ATTR_DIM)) on |= attrs & bits;
-  }
-  for (const [bit, p] of ATTR_ON) if (on & bit) inc += inc ? ';' + p : p;
+  if (!known || (off !== 0 && !canClear)) return '\x1b[' + reset + 'm';
+  // SGR 22 clears bold and dim together: set again the one that stays.
+  const on = (attrs & ~fromAttrs) | (off & (ATTR_BOLD | ATTR_DIM) ? attrs & (ATTR_BOLD | ATTR_DIM) : 0);
+  let inc = OFF_PARAMS[off & (ATTR_COMBOS - 1)]!;
+  if (on !== 0) inc += (inc ? ';' : '') + ON_PARAMS[on & (ATTR_COMBOS - 1)];
   if (fg !== fromFg) inc += (inc ? ';' : '') + colorParams(fg, false);
   if (bg !== fromBg) inc += (inc ? ';' : '') + colorParams(bg, true);
-  return `\x1b[${inc.length < reset.length ? inc : reset}m`;
-}
-
-/** Parameters of a reset (0) followed by everything the pen has. */
-function resetParams(fg: number, bg: number, attrs: number): string {
-  let s = '0';
-  if (attrs !== 0) for (const [bit, p] of ATTR_ON) if (attrs & bit) s += ';' + p;
-  if (fg !== COLOR_DEFAULT) s += ';' + colorParams(fg, false);
-  if (bg !== COLOR_DEFAULT) s += ';' + colorParams(bg, true);
-  return s;
+  return '\x1b[' + (inc.length < reset.length ? inc : reset) + 'm';
 }
