@@ -494,7 +494,7 @@ export class Renderer {
         out += this.moveTo(x, y, g, gl.kind);
         out += this.pen(fg, bg, attrs);
         let covered = 0;
-        if (gl.kind === LOOSE && (bg === 0 || this.caps.bce)) {
+        if (gl.kind === LOOSE && (bg === 0 || this.caps.bce) && (attrs & SHOWS_ON_BLANK) === 0) {
           // The terminal may draw this glyph narrower or wider than xterm.js
           // did. Blank two cells first so either way nothing stale shows: for
           // a wide glyph its own two, for a narrow one the blank next to it.
