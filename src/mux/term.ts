@@ -8,6 +8,7 @@
 
 import xterm from '@xterm/headless';
 import serializeAddon from '@xterm/addon-serialize';
+import unicode11Addon from '@xterm/addon-unicode11';
 import type { Terminal as XTerminal, IBufferCell } from '@xterm/headless';
 import type { SerializeAddon as XSerializeAddon } from '@xterm/addon-serialize';
 import type { Grid } from './grid.js';
@@ -112,6 +113,10 @@ export class TermModel {
     });
     this.serializer = new serializeAddon.SerializeAddon();
     this.term.loadAddon(this.serializer as unknown as Parameters<XTerminal['loadAddon']>[0]);
+    // Unicode 11 widths (emoji are two cells), as glibc's wcwidth and so the
+    // programs in the session count them; xterm.js defaults to Unicode 6.
+    this.term.loadAddon(new unicode11Addon.Unicode11Addon() as unknown as Parameters<XTerminal['loadAddon']>[0]);
+    this.term.unicode.activeVersion = '11';
     this.core = (this.term as unknown as { _core: XCore })._core;
     this.term.onData((d) => this.onReply.fire(d));
     this.term.onBinary((d) => this.onReply.fire(d));
@@ -330,20 +335,24 @@ export class TermModel {
   }
 
   /**
-   * Copy cells into `grid` (same size as the model, or larger: extra cells are
-   * left untouched). `scrollUp` shows the screen that many lines back in history.
+   * Copy cells into `grid`. The model's cell (left + x, top + y), counted
+   * on the screen `scrollUp` lines back in history, lands at (x, y) of the
+   * grid, for x < min(grid.cols, cols - left) and y < min(rows, grid.rows,
+   * model rows - top); other grid cells are left untouched.
    */
-  readGrid(grid: Grid, scrollUp = 0): void {
+  readGrid(grid: Grid, view: { scrollUp?: number; left?: number; top?: number; rows?: number } = {}): void {
     const b = this.term.buffer.active;
-    const cols = Math.min(grid.cols, this.term.cols);
-    const rows = Math.min(grid.rows, this.term.rows);
-    const top = Math.max(0, b.baseY - scrollUp);
+    const left = view.left ?? 0;
+    const topRow = view.top ?? 0;
+    const cols = Math.max(0, Math.min(grid.cols, this.term.cols - left));
+    const rows = Math.max(0, Math.min(view.rows ?? grid.rows, grid.rows, this.term.rows - topRow));
+    const base = Math.max(0, b.baseY - (view.scrollUp ?? 0)) + topRow;
     const cell: IBufferCell = b.getNullCell();
     for (let y = 0; y < rows; y++) {
-      const line = b.getLine(top + y);
+      const line = b.getLine(base + y);
       let i = y * grid.cols;
       for (let x = 0; x < cols; x++, i++) {
-        if (!line || !line.getCell(x, cell)) {
+        if (!line || !line.getCell(left + x, cell)) {
           grid.chars[i] = ' ';
           grid.widths[i] = 1;
           grid.fg[i] = 0;
@@ -355,8 +364,9 @@ export class TermModel {
         const ch = cell.getChars();
         grid.chars[i] = w === 0 ? '' : ch === '' ? ' ' : ch;
         grid.widths[i] = w;
-        grid.fg[i] = cell.getFgColorMode() | cell.getFgColor();
-        grid.bg[i] = cell.getBgColorMode() | cell.getBgColor();
+        // Default colours read as -1 from xterm: keep them COLOR_DEFAULT (0).
+        grid.fg[i] = cell.isFgDefault() ? 0 : cell.getFgColorMode() | cell.getFgColor();
+        grid.bg[i] = cell.isBgDefault() ? 0 : cell.getBgColorMode() | cell.getBgColor();
         grid.attrs[i] = cell.isAttributeDefault()
           ? 0
           : (cell.isBold() ? 1 : 0) |
@@ -369,11 +379,16 @@ export class TermModel {
             (cell.isStrikethrough() ? 128 : 0) |
             (cell.isOverline() ? 256 : 0);
       }
-      // A wide character cut by the right edge of a narrower grid cannot be shown.
-      if (cols < this.term.cols && cols > 0 && grid.widths[y * grid.cols + cols - 1] === 2) {
-        const j = y * grid.cols + cols - 1;
-        grid.chars[j] = ' ';
-        grid.widths[j] = 1;
+      // Half a wide character at either edge of the view cannot be shown.
+      const first = y * grid.cols;
+      if (cols > 0 && grid.widths[first] === 0) {
+        grid.chars[first] = ' ';
+        grid.widths[first] = 1;
+      }
+      const last = first + cols - 1;
+      if (cols > 0 && grid.widths[last] === 2) {
+        grid.chars[last] = ' ';
+        grid.widths[last] = 1;
       }
     }
   }

@@ -41,9 +41,6 @@ export interface ShareOptions {
 
 /** Run a share until the session ends; resolves to the exit status. */
 export async function runShare(opts: ShareOptions): Promise<number> {
-  if (!haveTerminal()) {
-    throw new UserError('share needs a terminal to show your session in — run it from an interactive terminal');
-  }
   const policy = await makePolicy(opts);
   if (opts.insecure) {
     process.stderr.write('shareterm: WARNING: --insecure: the helper is not verified; whoever answers at that address can watch and type in your session\n');
@@ -60,6 +57,12 @@ export async function runShare(opts: ShareOptions): Promise<number> {
   const { dial } = await import('../tls/dial.js');
   const dialed = await dial({ host: opts.host, port: opts.port, policy, ...(clientCert ? { clientCert } : {}) });
   if (dialed.newlyTrusted) process.stderr.write(`shareterm: trusted ${opts.host}:${opts.port} (${dialed.fingerprint}) from now on\n`);
+  // Checked after verification so that a TOFU question with no terminal to
+  // ask on gets its own, more useful, message.
+  if (!haveTerminal()) {
+    dialed.socket.destroy();
+    throw new UserError('share needs a terminal to show your session in — run it from an interactive terminal');
+  }
 
   // Verified: only now does anything of ours cross the connection.
   const link = new Link<ViewMessage, ShareMessage>(dialed.socket, { parse: parseViewMessage });

@@ -59,9 +59,18 @@ test.serial('the session is the smaller terminal less the status bar, and follow
     p.share.type('clear; stty size\r');
     await p.listen.waitFor(/^23 80$/m, 'the size of the smaller (user) terminal');
     p.share.resize(70, 20);
+    // Type only once the share has taken the resize (its status bar moved up).
+    await until(async () => {
+      await p.share.flushed();
+      return /shared with/.test(p.share.lines()[19] ?? '');
+    }, 'the user side to redraw at 70x20');
     p.share.type('clear; stty size\r');
     await p.listen.waitFor(/^19 70$/m, 'the user shrinking the session');
     p.listen.resize(60, 15);
+    await until(async () => {
+      await p.listen.flushed();
+      return /connected/.test(p.listen.lines()[14] ?? '');
+    }, 'the helper side to redraw at 60x15');
     p.listen.type('clear; stty size\r');
     await p.share.waitFor(/^14 60$/m, 'the helper shrinking the session');
     // The user's larger terminal now marks the area outside the session.

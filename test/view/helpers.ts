@@ -58,12 +58,14 @@ export const FULL: Caps = {
   syncOutput: true,
 };
 
-/* Cell texts, each with the width xterm.js (Unicode 6 tables) gives it. */
+/* Cell texts, each with the width the model (xterm.js with Unicode 11 tables) gives it. */
 export const NARROW_ASCII = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;-_=+*/|#()[]{}<>~!?@$%&^'.split('');
 export const NARROW_OTHER = ['é', 'ж', 'λ', '─', '│', '©', 'ß', 'Ω'];
 /** Narrow in xterm.js but of uncertain width on real terminals. */
-export const LOOSE_NARROW = ['😀', '→', '❤', '…', 'e\u0301', 'a\u0308\u0304', 'n\u0303'];
+export const LOOSE_NARROW = ['→', '❤', '…', 'e\u0301', 'a\u0308\u0304', 'n\u0303'];
 export const WIDE = ['日', '本', '語', '中', '文', '한', 'カ', 'Ａ'];
+/** Wide in the model (Unicode 9+) but of uncertain width on older terminals. */
+export const LOOSE_WIDE = ['😀', '🎉', '👍'];
 export const ATTRS = [ATTR_BOLD, ATTR_DIM, ATTR_ITALIC, ATTR_UNDERLINE, ATTR_BLINK, ATTR_INVERSE, ATTR_INVISIBLE, ATTR_STRIKE, ATTR_OVERLINE];
 
 export function randomColor(rnd: () => number): number {
@@ -114,7 +116,7 @@ export function randomCell(rnd: () => number, g: Grid, x: number, y: number): nu
   const bg = rnd() < 0.6 ? 0 : randomColor(rnd);
   const attrs = randomAttrs(rnd);
   if (r < 0.15 && x + 1 < g.cols) {
-    put(g, x, y, pick(rnd, WIDE), 2, fg, bg, attrs);
+    put(g, x, y, pick(rnd, r < 0.04 ? LOOSE_WIDE : WIDE), 2, fg, bg, attrs);
     return 2;
   }
   const ch = r < 0.22 ? pick(rnd, LOOSE_NARROW) : r < 0.3 ? pick(rnd, NARROW_OTHER) : r < 0.5 ? ' ' : pick(rnd, NARROW_ASCII);
