@@ -45,7 +45,7 @@ async function replay(snap: string, cols: number, rows: number): Promise<TermMod
 
 const ESC = '\x1b';
 // Streams a terminal sees from real programs: each named for what it exercises.
-export const CORPUS: Record<string, string> = {
+const CORPUS: Record<string, string> = {
   plain: 'hello world\r\nsecond line\r\n$ ',
   colours16: `${ESC}[31mred ${ESC}[1;42mbold-on-green${ESC}[0m ${ESC}[93;104mbright${ESC}[m\r\n`,
   colours256: `${ESC}[38;5;208morange ${ESC}[48;5;22mdarkbg${ESC}[m\r\n`,

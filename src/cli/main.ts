@@ -45,7 +45,7 @@ function build(argv: string[]): Argv {
       "Wait for a share on the helper's machine and show the user's session here",
       (y) =>
         y
-          .usage('$0 listen [-p PORT] [--host ADDR] [--cert FILE --key FILE] [--client-ca FILE]\n       [--token SECRET | --token-file FILE] [--read-only] [--ask] [--once]\n\nRun this on a machine the user can reach. It prints the exact `shareterm share` line to hand over.')
+          .usage('$0 listen [-p PORT] [--host ADDR] [--cert FILE --key FILE]\n         [--client-ca FILE] [--token SECRET | --token-file FILE]\n         [--read-only] [--ask] [--once]\n\nRun this on a machine the user can reach. It prints its certificate fingerprint and the exact `shareterm share` line to hand over, then shows the user\'s session here when they connect. Press C-b ? in the session for the keys.')
           .option('port', { alias: 'p', type: 'string', default: '7373', describe: 'TCP port to listen on (0: any free port)' })
           .option('host', { type: 'string', describe: 'Address to listen on (default: all interfaces)' })
           .option('cert', { type: 'string', describe: 'PEM certificate (default: a self-signed identity made on first use in ~/.config/shareterm)' })
@@ -82,7 +82,7 @@ function build(argv: string[]): Argv {
       'Share a session in this terminal with the helper listening at HOST PORT',
       (y) =>
         y
-          .usage('$0 share HOST PORT [--ca FILE | --fingerprint FP | --insecure] [--cert FILE --key FILE]\n       [--token SECRET] [--read-only] [--name NAME] [-- COMMAND [ARG…]]\n\nDials out (so it works from behind NAT), verifies the helper, then runs $SHELL (or COMMAND)\nin a session that you and the helper both see. Without --ca/--fingerprint the helper is\ntrusted on first use, as ssh does, after you compare the fingerprint.')
+          .usage('$0 share HOST PORT [--ca FILE | --fingerprint FP | --insecure]\n         [--cert FILE --key FILE] [--token SECRET] [--read-only]\n         [--name NAME] [-- COMMAND [ARG…]]\n\nDials out (so it works from behind NAT), verifies the helper, then runs $SHELL (or COMMAND) in a session that you and the helper both see and type in. Without --ca or --fingerprint the helper is trusted on first use, as ssh does, after you compare its fingerprint. C-b r toggles whether the helper may type; C-b k disconnects them; C-b ? lists every key.')
           .positional('host', { type: 'string', describe: "The helper's host name or address" })
           .positional('port', { type: 'string', describe: "The helper's port" })
           .option('ca', { type: 'string', describe: "Verify the helper's certificate against this CA (and HOST against its names)" })
@@ -119,7 +119,7 @@ function build(argv: string[]): Argv {
       'Create a small CA and a server certificate for `share --ca`',
       (y) =>
         y
-          .usage('$0 certs [--out DIR] [--name HOST]… [--days N] [--force] [--client NAME]\n\nWrites ca.pem, ca-key.pem, server.pem and server-key.pem (keys 0600). Give the user ca.pem;\nrun `shareterm listen --cert DIR/server.pem --key DIR/server-key.pem`.')
+          .usage('$0 certs [--out DIR] [--name HOST]… [--days N] [--force] [--client NAME]\n\nWrites ca.pem, ca-key.pem, server.pem and server-key.pem (keys 0600). Give the user ca.pem for `share --ca`, and run `shareterm listen --cert DIR/server.pem --key DIR/server-key.pem`.')
           .option('out', { type: 'string', default: './certs', describe: 'Directory to write into' })
           .option('name', { type: 'string', array: true, default: [] as string[], describe: "Extra host names/addresses for the server certificate (this host's name, localhost, 127.0.0.1 and ::1 are always included)" })
           .option('days', { type: 'number', default: 825, describe: 'Validity in days' })

@@ -3,7 +3,7 @@
 // this terminal into a view of the user's session, drawn from replicas.
 
 import os from 'node:os';
-import net from 'node:net';
+import type net from 'node:net';
 import fs from 'node:fs/promises';
 import type tls from 'node:tls';
 import { UserError } from '../cli/errors.js';

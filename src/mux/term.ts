@@ -295,7 +295,7 @@ export class TermModel {
       const set = cs._charsets[g];
       if (!set) continue;
       // Identify the two sets programs use by a character each maps.
-      if (set['q'] === '\u2500') s += `\x1b${intro[g]}0`; // DEC Special Graphics
+      if (set.q === '\u2500') s += `\x1b${intro[g]}0`; // DEC Special Graphics
       else if (set['#'] === '\u00a3') s += `\x1b${intro[g]}A`; // United Kingdom
     }
     if (cs.glevel === 1) s += '\x0e'; // SO: G1 into GL
@@ -352,7 +352,7 @@ export class TermModel {
       const line = b.getLine(base + y);
       let i = y * grid.cols;
       for (let x = 0; x < cols; x++, i++) {
-        if (!line || !line.getCell(left + x, cell)) {
+        if (!line?.getCell(left + x, cell)) {
           grid.chars[i] = ' ';
           grid.widths[i] = 1;
           grid.fg[i] = 0;

@@ -46,9 +46,9 @@ export function createTlsServer(opts: TlsServerOptions): tls.Server {
 export function peerCertSubject(socket: tls.TLSSocket): string | undefined {
   if (socket.authorized !== true) return undefined;
   const cert = socket.getPeerCertificate();
-  if (!cert || !cert.subject || Object.keys(cert.subject).length === 0) return undefined;
+  if (!cert?.subject || Object.keys(cert.subject).length === 0) return undefined;
   const subject = cert.subject as unknown as Record<string, string | string[]>;
-  const cn = subject['CN'];
+  const cn = subject.CN;
   if (cn !== undefined) return printable(Array.isArray(cn) ? cn.join(', ') : cn);
   return printable(
     Object.entries(subject)

@@ -155,7 +155,7 @@ export async function verifyPeer(
   ca?: CaBundle,
 ): Promise<Verdict> {
   const leaf = socket.getPeerCertificate(true);
-  if (!leaf || !leaf.raw || leaf.raw.length === 0) {
+  if (!leaf?.raw || leaf.raw.length === 0) {
     throw new VerifyError('bad-certificate', `cannot verify helper at ${formatHostPort(host, port)}: it sent no certificate — is that a shareterm listener?`);
   }
   const fingerprint = fingerprintOfDer(leaf.raw);

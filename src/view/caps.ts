@@ -169,7 +169,7 @@ function readTerminfo(term: string): Terminfo | undefined {
   if (!names.includes(term.toLowerCase())) return undefined;
   const has = (k: string): boolean => typeof tp.strings[k] === 'string' || typeof tp.strings[k] === 'function';
   return {
-    colors: tp.numbers['max_colors'] ?? 0,
+    colors: tp.numbers.max_colors ?? 0,
     altScreen: has('enter_ca_mode'),
     cursorStyle: has('Ss'),
     dim: has('enter_dim_mode'),
@@ -178,8 +178,8 @@ function readTerminfo(term: string): Terminfo | undefined {
     invisible: has('enter_secure_mode'),
     strike: has('smxx'),
     overline: has('Smol'),
-    bce: tp.bools['back_color_erase'] === true,
-    direct: tp.bools['Tc'] === true || tp.bools['RGB'] === true,
+    bce: tp.bools.back_color_erase === true,
+    direct: tp.bools.Tc === true || tp.bools.RGB === true,
     syncOutput: has('Sync'),
   };
 }
@@ -200,14 +200,14 @@ function toColorCount(n: number): ColorCount {
  * or Latin-1 locale is honoured.
  */
 function localeIsUtf8(env: NodeJS.ProcessEnv): boolean {
-  const loc = env['LC_ALL'] || env['LC_CTYPE'] || env['LANG'];
+  const loc = env.LC_ALL || env.LC_CTYPE || env.LANG;
   if (!loc) return true;
   return /utf-?8/i.test(loc);
 }
 
 /** Decide the capabilities of the terminal described by `env` (TERM, COLORTERM, TERM_PROGRAM, locale). */
 export function detectCaps(env: NodeJS.ProcessEnv = process.env): Caps {
-  const term = (env['TERM'] ?? '').trim();
+  const term = (env.TERM ?? '').trim();
   const lower = term.toLowerCase();
   let family = 'unknown';
   let known: Known = VT100;
@@ -247,10 +247,10 @@ export function detectCaps(env: NodeJS.ProcessEnv = process.env): Caps {
   // The Linux console shows italic and strike-through as colours, if at all.
   if (family === 'linux') caps.italic = caps.strike = false;
 
-  const colorterm = (env['COLORTERM'] ?? '').toLowerCase();
+  const colorterm = (env.COLORTERM ?? '').toLowerCase();
   if ((colorterm === 'truecolor' || colorterm === '24bit') && !NO_DIRECT.has(family)) direct = true;
   if (direct && family !== 'vt100' && family !== 'linux') caps.colors = 16777216;
-  if (SYNC_PROGRAMS.has(env['TERM_PROGRAM'] ?? '') && family !== 'screen' && family !== 'linux') caps.syncOutput = true;
+  if (SYNC_PROGRAMS.has(env.TERM_PROGRAM ?? '') && family !== 'screen' && family !== 'linux') caps.syncOutput = true;
 
   return {
     term,

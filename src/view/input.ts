@@ -147,7 +147,7 @@ function scanSequence(buf: Uint8Array, i: number): Scanned | 'incomplete' {
     if (i + 2 >= buf.length) return 'incomplete';
     return { end: i + 3, type: 'ss3', final: buf[i + 2]!, params: '' };
   }
-  const stringType: Record<number, SeqType> = { 0x5d: 'osc', 0x50: 'dcs', 0x5f: 'apc', 0x5e: 'pm', 0x58: 'sos' };
+  const stringType: Record<number, SeqType> = { 93: 'osc', 80: 'dcs', 95: 'apc', 94: 'pm', 88: 'sos' };
   const st = stringType[b];
   if (st) {
     // String sequences end with BEL (OSC) or ST (ESC \).

@@ -304,15 +304,24 @@ export class Viewer {
     const owner = this.opts.role === 'owner';
     const cmd = (name: string, ...args: (string | number)[]): void => this.opts.host.command(name, args);
     const win = this.layout?.windows.find((w) => w.id === this.layout?.active);
-    if (k.length === 1 && k >= '0' && k <= '9') return cmd('select-window', Number(k));
+    if (k.length === 1 && k >= '0' && k <= '9') {
+      cmd('select-window', Number(k));
+      return;
+    }
     if (k === String.fromCharCode(this.opts.prefix) || k === prefixKeyName(this.opts.prefix)) {
       forward.push(new Uint8Array([this.opts.prefix]));
       return;
     }
     switch (k) {
-      case 'c': return cmd('new-window');
-      case 'n': return cmd('next-window');
-      case 'p': return cmd('previous-window');
+      case 'c':
+        cmd('new-window');
+        return;
+      case 'n':
+        cmd('next-window');
+        return;
+      case 'p':
+        cmd('previous-window');
+        return;
       case '&':
         this.mode = {
           kind: 'confirm',
@@ -340,11 +349,13 @@ export class Viewer {
         return;
       }
       case 'r':
-        if (owner) return cmd('toggle-write');
-        break;
+        if (!owner) break;
+        cmd('toggle-write');
+        return;
       case 'k':
-        if (owner) return cmd('kick');
-        break;
+        if (!owner) break;
+        cmd('kick');
+        return;
       default:
         break;
     }

@@ -2,7 +2,7 @@
 // replica model fed from a client's events that must match the window.
 import test from 'ava';
 import { Session, type ClientEvent, type ClientSink } from '../../src/mux/session.js';
-import { EchoPty, echoPtyFactory } from '../../src/mux/echo-pty.js';
+import { type EchoPty, echoPtyFactory } from '../../src/mux/echo-pty.js';
 import { TermModel } from '../../src/mux/term.js';
 import { createGrid, rowText } from '../../src/mux/grid.js';
 import type { Layout } from '../../src/proto/messages.js';

@@ -146,7 +146,10 @@ test('tofu: a changed fingerprint is refused loudly', async (t) => {
   fs.writeFileSync(file, `# trusted earlier\n127.0.0.1:${server.port} ${old}\n`);
   let asked = 0;
   const err = await t.throwsAsync(
-    dial({ host: '127.0.0.1', port: server.port, policy: { kind: 'tofu', knownHostsFile: file, ask: async () => (asked++, true) } }),
+    dial({ host: '127.0.0.1', port: server.port, policy: { kind: 'tofu', knownHostsFile: file, ask: async () => {
+      asked++;
+      return true;
+    } } }),
     { instanceOf: VerifyError },
   );
   t.is(err!.check, 'tofu-changed');
@@ -171,7 +174,10 @@ test('tofu: no terminal to ask on names --fingerprint and the fingerprint', asyn
 test('tofu: declined', async (t) => {
   const file = path.join(tmpDir(), 'known_hosts');
   let asked = 0;
-  const err = await refused(t, t.context.server, { kind: 'tofu', knownHostsFile: file, ask: async () => (asked++, false) }, 'tofu-declined');
+  const err = await refused(t, t.context.server, { kind: 'tofu', knownHostsFile: file, ask: async () => {
+    asked++;
+    return false;
+  } }, 'tofu-declined');
   t.is(asked, 1);
   t.regex(err.message, /declined/);
   t.false(fs.existsSync(file));

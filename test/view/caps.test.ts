@@ -10,7 +10,7 @@ const UTF8 = { LANG: 'en_US.UTF-8' };
 
 function caps(term: string | undefined, extra: Record<string, string> = {}): Caps {
   const env: NodeJS.ProcessEnv = { ...UTF8, ...extra };
-  if (term !== undefined) env['TERM'] = term;
+  if (term !== undefined) env.TERM = term;
   return detectCaps(env);
 }
 

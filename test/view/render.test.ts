@@ -315,7 +315,9 @@ test('nothing in a cell becomes an escape sequence or a control', async (t) => {
     // Whole hostile strings as a status line: one cell each, still nothing escapes.
     const r2 = new Renderer(caps);
     const g2 = createGrid(HOSTILE.length, 1);
-    HOSTILE.forEach((s, x) => setCell(g2, x, 0, s, 1, 0, 0, 0));
+    HOSTILE.forEach((s, x) => {
+      setCell(g2, x, 0, s, 1, 0, 0, 0);
+    });
     t.is(parseOutput(r2.render(frameOf(g2))).error, '');
   }
 });
@@ -386,7 +388,9 @@ test('a wide character whose tail alone changed is redrawn whole', (t) => {
 test('combining characters draw in one cell', async (t) => {
   const r = new Renderer(FULL);
   const g = createGrid(6, 1);
-  ['e\u0301', 'x', 'a\u0308', 'b'].forEach((c, x) => setCell(g, x, 0, c, 1, 0, 0, 0));
+  ['e\u0301', 'x', 'a\u0308', 'b'].forEach((c, x) => {
+    setCell(g, x, 0, c, 1, 0, 0, 0);
+  });
   const m = emulator(6, 1);
   await feed(m, r.render(frameOf(g, 0, 0)));
   t.is(firstDiff(screen(m), g), '');
@@ -395,7 +399,9 @@ test('combining characters draw in one cell', async (t) => {
 test('after a glyph of uncertain width the next cell is placed with CUP', (t) => {
   const r = new Renderer({ ...FULL, syncOutput: false });
   const g = createGrid(10, 1);
-  ['❤', 'a', 'b', 'é', 'ü', 'c', '日', 'd'].forEach((c, x) => setCell(g, x, 0, c, 1, 0, 0, 0));
+  ['❤', 'a', 'b', 'é', 'ü', 'c', '日', 'd'].forEach((c, x) => {
+    setCell(g, x, 0, c, 1, 0, 0, 0);
+  });
   setCell(g, 6, 0, '日', 2, 0, 0, 0);
   setCell(g, 7, 0, '', 0, 0, 0, 0);
   setCell(g, 8, 0, 'd', 1, 0, 0, 0);
@@ -408,7 +414,9 @@ test('after a glyph of uncertain width the next cell is placed with CUP', (t) =>
 test('a symbol of uncertain width followed by a blank is drawn over an erased pair of cells', (t) => {
   const r = new Renderer({ ...FULL, syncOutput: false });
   const g = createGrid(6, 1);
-  ['❤', ' ', 'o', 'k'].forEach((c, x) => setCell(g, x, 0, c, 1, 0, 0, 0));
+  ['❤', ' ', 'o', 'k'].forEach((c, x) => {
+    setCell(g, x, 0, c, 1, 0, 0, 0);
+  });
   const out = r.render(frameOf(g, 0, 0));
   t.true(out.includes('\x1b[2X❤\x1b[1;3Hok'), JSON.stringify(out));
 });
