@@ -41,7 +41,6 @@ export function codePointWidth(cp: number): number {
  * length is bounded.
  */
 export function cleanLabel(s: string, max = 64): string {
-  // eslint-disable-next-line no-control-regex
   const out = s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
   return [...out].slice(0, max).join('');
 }
