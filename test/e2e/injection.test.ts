@@ -5,6 +5,9 @@
 // the visible text arrives.
 import test from 'ava';
 import { startPair } from '../helpers/pair.js';
+import { closeAllTerms } from '../helpers/term.js';
+
+test.afterEach.always(closeAllTerms);
 
 const ATTACKS: Record<string, string> = {
   'OSC 52 clipboard write': '\\033]52;c;ZWNobyBwd25lZAo=\\a',

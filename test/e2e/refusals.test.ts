@@ -12,6 +12,9 @@ import { startListen, startShare, startPair, BASH } from '../helpers/pair.js';
 import { Term, BIN, baseEnv, tempDir, until } from '../helpers/term.js';
 import { encodeFrame } from '../../src/proto/frame.js';
 import { PROTOCOL_VERSION } from '../../src/proto/messages.js';
+import { closeAllTerms } from '../helpers/term.js';
+
+test.afterEach.always(closeAllTerms);
 
 let fx: Fixtures;
 const files: Record<string, { cert: string; key: string }> = {};

@@ -4,6 +4,9 @@ import test from 'ava';
 import { createHash, randomBytes } from 'node:crypto';
 import { startPair } from '../helpers/pair.js';
 import { until } from '../helpers/term.js';
+import { closeAllTerms } from '../helpers/term.js';
+
+test.afterEach.always(closeAllTerms);
 
 test.serial('both sides type and both screens show both outputs', async (t) => {
   const p = await startPair();

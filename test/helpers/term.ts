@@ -47,6 +47,13 @@ export function tempDir(prefix = 'shareterm-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+const live = new Set<Term>();
+
+/** Kill every program still running from any Term (for afterEach.always hooks). */
+export async function closeAllTerms(): Promise<void> {
+  await Promise.all([...live].map((t) => t.close()));
+}
+
 /** One program on a pty, with a terminal emulator reading its output. */
 export class Term {
   readonly pty: Pty;
@@ -59,6 +66,7 @@ export class Term {
 
   constructor(file: string, args: string[], opts: TermOptions = {}) {
     this.trailing = opts.fill ? new RegExp(`[ ${opts.fill}]+$`) : / +$/;
+    live.add(this);
     const cols = opts.cols ?? 80;
     const rows = opts.rows ?? 24;
     this.model = new TermModel({ cols, rows, scrollback: 1000 });
@@ -120,9 +128,13 @@ export class Term {
     return Buffer.concat(this.raw).toString('latin1');
   }
 
-  /** Wait until the screen satisfies `cond` (a regex or a predicate), or fail with the screen. */
+  /**
+   * Wait until the screen satisfies `cond`, or fail showing the screen. A
+   * regex may also match the screen with its lines joined, so text wrapped
+   * by a narrow terminal still counts.
+   */
   async waitFor(cond: RegExp | ((screen: string) => boolean), what = String(cond), timeout = 15000): Promise<string> {
-    const test = typeof cond === 'function' ? cond : (s: string): boolean => cond.test(s);
+    const test = typeof cond === 'function' ? cond : (s: string): boolean => cond.test(s) || cond.test(this.lines().join(''));
     const end = Date.now() + timeout;
     for (;;) {
       await this.flushed();
@@ -150,6 +162,7 @@ export class Term {
 
   /** Kill the program if it is still running and free the emulator. */
   async close(): Promise<void> {
+    if (!live.delete(this)) return;
     if (!this.exit) {
       this.pty.kill('SIGKILL');
       await Promise.race([this.exited, new Promise((r) => setTimeout(r, 2000))]);
