@@ -15,8 +15,8 @@ import { cleanLabel, putText, fillRow, textWidth, truncate, type Pen } from './t
 
 /** The shortest time between two frames under load (one display refresh). */
 const FRAME_INTERVAL = 16; // ms
-/** How long a status-line notice stays up. */
-const NOTICE_TIME = 3000; // ms
+/** How long a status-line notice stays up (a key press dismisses it sooner, as in tmux). */
+const NOTICE_TIME = 2000; // ms
 /** How long to wait for the rest of a split escape sequence from the keyboard. */
 const ESC_WAIT = 30; // ms
 /** A program in synchronized-output mode gets this long before we draw anyway. */
@@ -184,6 +184,10 @@ export class Viewer {
   /** Bytes from the viewer's terminal. */
   input(bytes: Uint8Array): void {
     clearTimeout(this.escTimer);
+    if (this.notice) {
+      this.notice = undefined;
+      this.scheduleDraw();
+    }
     const forward: Uint8Array[] = [];
     for (const t of this.tokenizer.push(bytes)) this.token(t, forward);
     this.send(forward);
