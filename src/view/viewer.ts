@@ -533,30 +533,45 @@ export class Viewer {
     }
     fillRow(g, y, 0, this.cols, ' ', STATUS_PEN);
     const l = this.layout;
-    // Right side: who is attached and whether they can type, and the connection.
-    let right = '';
-    if (l) {
-      const people = l.clients.map((c) => {
-        const who = c.id === l.you ? 'you' : cleanLabel(c.name, 24) + (c.role === 'owner' ? ' (user)' : '');
-        return `${who} ${c.rw ? 'rw' : 'ro'}`;
-      });
-      right = people.join(' · ');
-    }
-    if (this.connection.text) right += (right ? ' │ ' : '') + (this.connection.ok ? '● ' : '○ ') + this.connection.text;
-    if (this.mode.kind === 'prefix') right = `${this.opts.prefixName} … │ ${right}`;
-    right = truncate(right, Math.max(0, this.cols - 12));
-    const rightX = this.cols - textWidth(right) - 1;
+    // Left: the session and its windows, which win the space (as in tmux).
     let x = 0;
     if (l) {
-      x = putText(g, 0, y, `[${truncate(cleanLabel(l.name, 32), 20)}] `, STATUS_PEN, rightX);
+      x = putText(g, 0, y, `[${truncate(cleanLabel(l.name, 32), 20)}] `, STATUS_PEN);
       for (const w of l.windows) {
         const active = w.id === l.active;
         const label = `${w.index}:${truncate(cleanLabel(w.name, 32), 16)}${active ? '*' : ''} `;
-        x = putText(g, x, y, label, active ? STATUS_ACTIVE : STATUS_PEN, rightX);
+        x = putText(g, x, y, label, active ? STATUS_ACTIVE : STATUS_PEN);
       }
     }
-    putText(g, Math.max(x, rightX), y, right, this.connection.ok ? STATUS_PEN : WARN_PEN);
+    // Right: who is attached and the connection, in the longest form that fits.
+    const room = this.cols - x - 1;
+    const right = this.statusRight().find((r) => textWidth(r) <= room) ?? '';
+    putText(g, this.cols - textWidth(right) - 1, y, right, this.connection.ok ? STATUS_PEN : WARN_PEN);
     return undefined;
+  }
+
+  /** The right side of the status bar, from the fullest form to the most compact. */
+  private statusRight(): string[] {
+    const l = this.layout;
+    const conn = this.connection.text ? `${this.connection.ok ? '●' : '○'} ${this.connection.text}` : '';
+    const dot = this.connection.text ? (this.connection.ok ? '●' : '○') : '';
+    const prefix = this.mode.kind === 'prefix' ? `${this.opts.prefixName} … │ ` : '';
+    const people = (named: boolean): string =>
+      (l?.clients ?? [])
+        .map((c) => {
+          const who = c.id === l!.you ? 'you' : named ? cleanLabel(c.name, 24) + (c.role === 'owner' ? ' (user)' : '') : c.role === 'owner' ? 'user' : 'helper';
+          return `${who} ${c.rw ? 'rw' : 'ro'}`;
+        })
+        .join(' · ');
+    const join = (...parts: string[]): string => prefix + parts.filter((p) => p !== '').join(' │ ');
+    const me = l?.clients.find((c) => c.id === l.you);
+    return [
+      join(people(true), conn),
+      join(people(false), conn),
+      join(people(false), dot),
+      join(me ? `you ${me.rw ? 'rw' : 'ro'}` : '', dot),
+      join(dot),
+    ];
   }
 
   private drawScrollIndicator(offset: number, total: number): void {

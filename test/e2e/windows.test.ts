@@ -257,3 +257,43 @@ test.serial('mouse reporting and bracketed paste are mirrored, and reach the pro
   t.notRegex(p.share.text().replace(/\s+/g, ''), new RegExp(`0;5;${p.listen.model.rows}M`));
   await p.share.waitFor(/2 {3}0 {3}0 {3}~/, 'the paste kept its brackets');
 });
+
+test.serial('size policy: a read-only helper never shrinks the session; a smaller one sees the part around the cursor', async (t) => {
+  const p = await startPair({ listenArgs: ['--read-only'], user: { cols: 90, rows: 30 }, helper: { cols: 50, rows: 12 } });
+  await p.share.waitFor(/^\$$/m, 'prompt');
+  p.share.type('clear; stty size\r');
+  await p.share.waitFor(/^29 90$/m, "the session keeps the user's size");
+  // The helper's 50x12 terminal shows the window's rows around the cursor.
+  p.share.type(`clear; for i in $(seq 1 25); do echo "line $i"; done; echo ${'x'.repeat(60)}END\r`);
+  await p.share.waitFor(/END$/m, 'the output on the user side');
+  await p.listen.waitFor(/^line 2\d$/m, 'the helper view panned down to the cursor');
+  t.notRegex(p.listen.text(), /^line 1$/m);
+  // The user grows: the session follows; the read-only helper is still ignored.
+  p.share.resize(100, 35);
+  await until(async () => {
+    await p.share.flushed();
+    return /shared with/.test(p.share.lines()[34] ?? '');
+  }, 'the user side redrawn at 100x35');
+  p.share.type('clear; stty size\r');
+  await p.share.waitFor(/^34 100$/m, 'the session follows the user');
+  t.regex(status(p.listen), /you ro/);
+});
+
+test.serial('keypad mode and cursor visibility are mirrored to the helper', async (t) => {
+  const p = await startPair();
+  await p.share.waitFor(/^\$$/m, 'prompt');
+  p.share.type("printf '\\033=\\033[?25l\\033[5 qMODES\\n'; read -r x\r");
+  await p.listen.waitFor(/^MODES$/m, 'the program ran');
+  await until(async () => {
+    await p.listen.flushed();
+    const m = p.listen.model.modes();
+    return m.appKeypad && m.cursorHidden && m.cursorStyle === 'bar';
+  }, 'keypad mode, hidden cursor and bar shape on the helper terminal');
+  p.share.type("\rprintf '\\033>\\033[?25h\\033[0 q'\r");
+  await until(async () => {
+    await p.listen.flushed();
+    const m = p.listen.model.modes();
+    return !m.appKeypad && !m.cursorHidden;
+  }, 'modes back to normal');
+  t.pass();
+});
