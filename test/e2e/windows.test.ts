@@ -297,3 +297,23 @@ test.serial('keypad mode and cursor visibility are mirrored to the helper', asyn
   }, 'modes back to normal');
   t.pass();
 });
+
+test.serial('--prefix C-a on either side; C-b then goes to the program; window names follow the program', async (t) => {
+  const p = await startPair({ listenArgs: ['--prefix', 'C-a'], shareArgs: ['--prefix', 'C-a'] });
+  await p.share.waitFor(/^\$$/m, 'prompt');
+  p.listen.type('\x01c');
+  await windowsAre(p, /0:bash 1:bash\*/);
+  p.share.type('\x01?');
+  await p.share.waitFor(/press C-a, then/, 'help names the prefix');
+  p.share.type('q');
+  // C-b is an ordinary key now: readline's backward-char moves before "X".
+  await p.share.waitFor(/^\$$/m, 'prompt in window 1');
+  p.listen.type('echo AB\x02X\r');
+  await p.share.waitFor(/^AXB$/m, 'C-b reached the program');
+  // The window is named after what runs in it.
+  p.share.type('sleep 30\r');
+  await windowsAre(p, /1:sleep\*/);
+  p.share.type('\x03');
+  await windowsAre(p, /1:bash\*/);
+  t.pass();
+});
