@@ -86,6 +86,8 @@ const BLANK2: Glyph = { text: '  ', kind: EXACT };
 const BIDI_CONTROLS = new Set([0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]);
 const MARK = /^\p{M}$/u;
 const FORMAT_OR_SEPARATOR = /^[\p{Cf}\p{Zl}\p{Zp}]$/u;
+/** U+00AD: format (Cf) by category, but terminals and wcwidth draw it as a one-cell hyphen. */
+const SOFT_HYPHEN = 0xad;
 const PICTOGRAPHIC = /^\p{Extended_Pictographic}$/u;
 const UNASSIGNED = /^\p{Cn}$/u;
 
@@ -157,7 +159,7 @@ function makeGlyph(ch: string, width: number, unicode: boolean): Glyph {
   for (const s of ch) {
     const cp = s.codePointAt(0)!;
     if (n === 0) {
-      if (isControl(cp) || BIDI_CONTROLS.has(cp) || MARK.test(s) || FORMAT_OR_SEPARATOR.test(s)) {
+      if (isControl(cp) || BIDI_CONTROLS.has(cp) || MARK.test(s) || (cp !== SOFT_HYPHEN && FORMAT_OR_SEPARATOR.test(s))) {
         return { text: '?'.repeat(width), kind: EXACT };
       }
       if (!unicode && cp >= 0x80) return { text: asciiFallback(cp, width), kind: EXACT };
