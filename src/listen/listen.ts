@@ -3,6 +3,7 @@
 // this terminal into a view of the user's session, drawn from replicas.
 
 import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
 import fs from 'node:fs/promises';
 import type tls from 'node:tls';
@@ -21,6 +22,8 @@ import { detectCaps } from '../view/caps.js';
 import { bindTerminal, haveTerminal, terminalSize } from '../view/tty.js';
 import { cleanLabel } from '../view/text.js';
 
+/** Who this listener is to the shares it helps, across their reconnects. */
+const VIEWER_ID = randomBytes(12).toString('hex');
 /** A connection must finish TLS and send a valid hello within this time. */
 export const HANDSHAKE_DEADLINE = 10_000; // ms
 /** Keystrokes go out in frames of at most this size (a 1 MB paste is many frames). */
@@ -70,6 +73,10 @@ export async function runListen(opts: ListenOptions): Promise<number> {
   printBanner(addr, opts, identity.fingerprint, token !== undefined);
 
   let busy = false;
+  /** Set by a signal: the exit status once the session shown (if any) is left. */
+  let stopping: number | undefined;
+  /** Leaves the share being asked about or shown, with a reason for the user. */
+  let leave: ((reason: string) => void) | undefined;
   let finish: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (finish = resolve));
 
@@ -83,7 +90,7 @@ export async function runListen(opts: ListenOptions): Promise<number> {
   server.on('error', (e) => process.stderr.write(`shareterm: listener error: ${e.message}\n`));
 
   server.on('secureConnection', (sock: tls.TLSSocket) => {
-    const link = new Link<ShareMessage, ViewMessage>(sock, { parse: parseShareMessage });
+    const link = new Link<ShareMessage, ViewMessage>(sock, { parse: parseShareMessage, compression: true });
     const deadline = setTimeout(() => link.destroy('no hello in time'), HANDSHAKE_DEADLINE);
     deadline.unref();
     link.onClose.on(() => clearTimeout(deadline));
@@ -100,9 +107,12 @@ export async function runListen(opts: ListenOptions): Promise<number> {
       if (busy) return refuse('busy', `${helperName} is helping someone else right now`);
       busy = true;
       const from = `${cleanLabel(hello.name, 64)} from ${sock.remoteAddress ?? '?'}${peerCertSubject(sock) ? ` (certificate: ${peerCertSubject(sock)})` : ''}`;
+      leave = (why) => link.close(why);
       void accept(link, hello, from).then((code) => {
         busy = false;
-        if (code !== undefined && opts.once) finish(code);
+        leave = undefined;
+        if (stopping !== undefined) finish(stopping);
+        else if (code !== undefined && opts.once) finish(code);
         else if (!opts.once) process.stderr.write(`shareterm: waiting for the next share on port ${addr.port}\n`);
         else finish(0);
       });
@@ -133,12 +143,23 @@ export async function runListen(opts: ListenOptions): Promise<number> {
     return 0;
   };
 
-  const stop = (): void => {
+  // A signal stops listening. A session being shown (or asked about) is
+  // left first, with the signal as the reason the user sees, and its view
+  // puts the terminal back before we exit. Ctrl-C while waiting is the
+  // documented way to quit (status 0); SIGTERM and SIGHUP (the terminal
+  // went away) exit 128 + the signal's number, as a shell reports it.
+  const stop = (sig: 'SIGINT' | 'SIGTERM' | 'SIGHUP', status: number) => (): void => {
+    if (stopping !== undefined) return;
     server.close();
-    finish(0);
+    stopping = status;
+    if (leave) leave(`the helper's shareterm got ${sig}`);
+    else finish(status);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop('SIGINT', 0));
+  process.once('SIGTERM', stop('SIGTERM', 128 + 15));
+  // `on`: a hangup may be both signalled and noticed by tty.ts (failed reads
+  // and writes); a second SIGTERM or SIGINT still kills at once.
+  process.on('SIGHUP', stop('SIGHUP', 128 + 1));
   const code = await done;
   server.close();
   return code;
@@ -216,7 +237,10 @@ function view(link: Link<ShareMessage, ViewMessage>, hello: ShareHello, opts: Li
   const readOnly = opts.readOnly || hello.readOnly;
   const size = terminalSize();
   link.setMaxFrame(MAX_FRAME);
-  link.send({ t: 'hello', v: PROTOCOL_VERSION, role: 'view', app: APP, name: helperName, readOnly, cols: size.cols, rows: size.rows });
+  link.send({
+    t: 'hello', v: PROTOCOL_VERSION, role: 'view', app: APP, name: helperName, readOnly,
+    cols: size.cols, rows: size.rows, viewer: VIEWER_ID, z: true,
+  });
   link.startKeepAlive();
 
   const replicas = new Map<number, TermModel>();
@@ -236,7 +260,7 @@ function view(link: Link<ShareMessage, ViewMessage>, hello: ShareHello, opts: Li
           viewer.showNotice('you are read-only: your keys are not sent');
           return;
         }
-        for (let o = 0; o < d.length; o += INPUT_CHUNK) link.send({ t: 'in', data: d.subarray(o, o + INPUT_CHUNK) });
+        for (let o = 0; o < d.length; o += INPUT_CHUNK) link.send({ t: 'in', data: d.subarray(o, o + INPUT_CHUNK), seq: ++inputSeq });
       },
       command: (name, args) => link.send({ t: 'cmd', name, args }),
       detach: () => link.close('the helper left'),
@@ -251,6 +275,21 @@ function view(link: Link<ShareMessage, ViewMessage>, hello: ShareHello, opts: Li
       link.stream.resume();
     }
   };
+  // Acknowledge what has been parsed (not merely received), at most once per
+  // turn of the event loop: the sharing side keeps what is in flight near a
+  // round trip's worth, so a slow link or a slow terminal never backs up.
+  let processed = 0; // bytes of out data and snap characters, as streamBytes counts them
+  let ackQueued = false;
+  const done = (n: number): void => {
+    processed += n;
+    if (ackQueued) return;
+    ackQueued = true;
+    setImmediate(() => {
+      ackQueued = false;
+      link.send({ t: 'ack', n: processed });
+    });
+  };
+  let inputSeq = 0;
 
   return new Promise((resolve) => {
     const terminal = bindTerminal(viewer);
@@ -278,14 +317,25 @@ function view(link: Link<ShareMessage, ViewMessage>, hello: ShareHello, opts: Li
           }
           r.reset(m.cols, m.rows);
           const rr = r;
-          r.write(m.data, () => parsed(rr));
+          const n = m.data.length;
+          r.write(m.data, () => {
+            parsed(rr);
+            done(n);
+          });
           viewer.refresh();
           break;
         }
         case 'out': {
           const r = replicas.get(m.w);
-          if (!r) break;
-          r.write(m.data, () => parsed(r));
+          const n = m.data.length;
+          if (!r) {
+            done(n);
+            break;
+          }
+          r.write(m.data, () => {
+            parsed(r);
+            done(n);
+          });
           if (!paused && r.pending > REPLICA_HIGH_WATER) {
             paused = true;
             link.stream.pause();

@@ -7,11 +7,14 @@ import type { Layout, Snap, Out, Resize, Notice, End, Role, ClientInfo } from '.
 import type { PtyFactory } from './pty.js';
 import type { StreamItem } from './term.js';
 import { Window } from './window.js';
+import { FlowControl } from './flow.js';
 import { Emitter, type Disposable } from '../lib/event.js';
 import { runCommand } from './commands.js';
 
 /** Rows every viewer gives to the status bar. */
 export const STATUS_ROWS = 1; // rows
+/** Scrollback sent with a resync after congestion: the screen is what matters then. */
+const RESYNC_SCROLLBACK = 0; // lines
 /** How often window names follow the foreground program (tmux automatic-rename). */
 const RENAME_POLL = 1000; // ms
 const MAX_WINDOWS = 100;
@@ -65,6 +68,10 @@ export class Client {
   /** Bumped whenever a new snapshot is asked for, so stale ones are dropped. */
   generation = 0;
   detached = false;
+  /** What this client's viewer has acknowledged of its stream (remote clients only). */
+  readonly flow = new FlowControl();
+  /** Output was skipped because the window was full: a snapshot is owed once it drains. */
+  behind = false;
 
   constructor(
     private readonly session: Session,
@@ -106,6 +113,15 @@ export class Client {
   /** Ask for a fresh snapshot of the active window (after congestion or a reconnect). */
   resync(): void {
     this.session.follow(this);
+  }
+
+  /** The viewer has processed its stream up to byte `n` (see streamBytes). */
+  ack(n: number): void {
+    this.flow.onAck(n);
+    if (this.behind && this.flow.inFlight <= this.flow.window / 2) {
+      this.behind = false;
+      this.session.follow(this, RESYNC_SCROLLBACK);
+    }
   }
 
   /** Leave the session. */
@@ -228,18 +244,21 @@ export class Session {
    * Start (or restart) a client's stream of the active window: a snapshot
    * at a settled point of the stream, then everything after it.
    */
-  follow(c: Client): void {
+  follow(c: Client, scrollback?: number): void {
     if (c.local || c.detached) return;
     const w = this.activeWindow;
     const gen = ++c.generation;
     c.live = undefined;
     if (!w) return;
     w.model.requestSnapshot((data, following) => {
-      if (c.detached || c.generation !== gen || w.hasExited && !this.windows.has(w.id)) return;
-      c.sink.send({ t: 'snap', w: w.id, cols: w.model.cols, rows: w.model.rows, data });
-      for (const item of following) c.sink.send(streamEvent(w.id, item));
+      if (c.detached || c.generation !== gen || (w.hasExited && !this.windows.has(w.id))) return;
+      const snap: Snap = { t: 'snap', w: w.id, cols: w.model.cols, rows: w.model.rows, data };
+      // A snapshot always goes, window or not: it is what ends being behind.
+      c.flow.onSend(streamBytes(snap));
+      c.sink.send(snap);
       c.live = w.id;
-    });
+      for (const item of following) this.streamTo(c, streamEvent(w.id, item));
+    }, scrollback);
   }
 
   // ---- windows ----------------------------------------------------------
@@ -327,7 +346,24 @@ export class Session {
 
   private stream(w: Window, item: StreamItem): void {
     const ev = streamEvent(w.id, item);
-    for (const c of this.clients) if (c.live === w.id) c.sink.send(ev);
+    for (const c of this.clients) if (c.live === w.id) this.streamTo(c, ev);
+  }
+
+  /**
+   * Send output to a live client if its window allows; otherwise stop its
+   * stream (the bytes are stale by the time the link could carry them) and
+   * owe it a snapshot once its acknowledgements catch up (mosh's lesson).
+   */
+  private streamTo(c: Client, ev: Out | Resize): void {
+    const n = streamBytes(ev);
+    if (n > 0 && !c.flow.canSend(n)) {
+      c.live = undefined;
+      c.generation++;
+      c.behind = true;
+      return;
+    }
+    c.flow.onSend(n);
+    c.sink.send(ev);
   }
 
   private refreshNames(): void {
@@ -397,6 +433,14 @@ export class Session {
     this.windowSubs.clear();
     this.onEnd.fire(reason);
   }
+}
+
+/**
+ * How many bytes of a client's stream an event counts for; the viewer counts
+ * the same way in its acknowledgements: output bytes and snapshot characters.
+ */
+export function streamBytes(ev: { t: string; data?: Uint8Array | string }): number {
+  return ev.t === 'out' || ev.t === 'snap' ? (ev.data?.length ?? 0) : 0;
 }
 
 function streamEvent(w: number, item: StreamItem): Out | Resize {

@@ -3,6 +3,7 @@
 
 import { Encoder, Decoder } from '@msgpack/msgpack';
 import { ProtocolError } from './messages.js';
+import { COMPRESSED_FLAG, Inflater } from './compress.js';
 
 /** Largest frame once both sides have said hello (a snapshot with scrollback fits). */
 export const MAX_FRAME = 8 << 20; // bytes
@@ -21,6 +22,19 @@ export function encodeFrame(msg: object): Uint8Array {
   return frame;
 }
 
+/** A frame carrying a compressed batch of frames (see compress.ts). */
+export function compressedFrame(z: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(HEADER + z.length);
+  new DataView(frame.buffer).setUint32(0, (COMPRESSED_FLAG | z.length) >>> 0);
+  frame.set(z, HEADER);
+  return frame;
+}
+
+export interface DecoderOptions {
+  /** Accept compressed frames after the peer's hello (when both agreed). */
+  compression?: boolean;
+}
+
 /**
  * Splits a byte stream into frames and decodes each. `push` returns the
  * messages completed by a chunk, or throws ProtocolError (and only that) for
@@ -32,11 +46,14 @@ export class FrameDecoder<T> {
   private buffered = 0; // bytes in chunks
   private failed = false;
   private readonly decoder = new Decoder({ useBigInt64: false });
+  /** Created at the peer's hello: from then on frames join its history. */
+  private inflater: Inflater | undefined;
 
   /** `parse` checks a decoded value and returns a message, or undefined to skip it. */
   constructor(
     private readonly parse: (v: unknown) => T | undefined,
     public maxFrame: number = PREAUTH_MAX_FRAME,
+    private readonly options: DecoderOptions = {},
   ) {}
 
   /** Feed bytes; get every message they complete. */
@@ -50,20 +67,27 @@ export class FrameDecoder<T> {
     try {
       for (;;) {
         if (this.buffered < HEADER) break;
-        const len = this.peekLength();
+        const head = this.peekLength();
+        const compressed = head >= COMPRESSED_FLAG;
+        const len = compressed ? head - COMPRESSED_FLAG : head;
         if (len > this.maxFrame) {
           throw new ProtocolError(`frame of ${len} bytes exceeds the limit of ${this.maxFrame}`);
         }
         if (this.buffered < HEADER + len) break;
-        const body = this.take(HEADER + len).subarray(HEADER);
-        let value: unknown;
-        try {
-          value = this.decoder.decode(body);
-        } catch (e) {
-          throw new ProtocolError(`undecodable frame: ${(e as Error).message}`);
+        const frame = this.take(HEADER + len);
+        if (compressed) {
+          if (!this.inflater) throw new ProtocolError('compressed frame before compression was agreed');
+          let inner: Uint8Array;
+          try {
+            inner = this.inflater.inflate(frame.subarray(HEADER), this.maxFrame);
+          } catch (e) {
+            throw new ProtocolError(`bad compressed frame: ${(e as Error).message}`);
+          }
+          this.decodeInner(inner, out);
+        } else {
+          this.inflater?.note(frame);
+          this.decodeFrame(frame, out);
         }
-        const msg = this.parse(value);
-        if (msg !== undefined) out.push(msg);
       }
     } catch (e) {
       this.failed = true;
@@ -73,6 +97,33 @@ export class FrameDecoder<T> {
       throw new ProtocolError(`bad frame: ${(e as Error).message}`);
     }
     return out;
+  }
+
+  /** Decode one ordinary frame (header included) into `out`. */
+  private decodeFrame(frame: Uint8Array, out: T[]): void {
+    let value: unknown;
+    try {
+      value = this.decoder.decode(frame.subarray(HEADER));
+    } catch (e) {
+      throw new ProtocolError(`undecodable frame: ${(e as Error).message}`);
+    }
+    const msg = this.parse(value);
+    if (msg === undefined) return;
+    out.push(msg);
+    // History for compression starts after the peer's hello.
+    if (this.options.compression && !this.inflater && (msg as { t?: unknown }).t === 'hello') this.inflater = new Inflater();
+  }
+
+  /** The frames inside an inflated batch: whole, ordinary, within the limit. */
+  private decodeInner(inner: Uint8Array, out: T[]): void {
+    let o = 0;
+    while (o < inner.length) {
+      if (inner.length - o < HEADER) throw new ProtocolError('truncated frame in a compressed batch');
+      const len = ((inner[o]! << 24) >>> 0) + (inner[o + 1]! << 16) + (inner[o + 2]! << 8) + inner[o + 3]!;
+      if (len > this.maxFrame || o + HEADER + len > inner.length) throw new ProtocolError('bad frame in a compressed batch');
+      this.decodeFrame(inner.subarray(o, o + HEADER + len), out);
+      o += HEADER + len;
+    }
   }
 
   /** Bytes received but not yet part of a whole frame. */

@@ -2,7 +2,8 @@
 // frames out, checked messages in, keepalives, and one close with a reason.
 
 import type { Duplex } from 'node:stream';
-import { encodeFrame, FrameDecoder, PREAUTH_MAX_FRAME } from './frame.js';
+import { encodeFrame, compressedFrame, FrameDecoder, PREAUTH_MAX_FRAME } from './frame.js';
+import { Deflater, COMPRESS_MIN } from './compress.js';
 import { ProtocolError, type Bye } from './messages.js';
 import { Emitter } from '../lib/event.js';
 
@@ -10,12 +11,19 @@ import { Emitter } from '../lib/event.js';
 export const KEEPALIVE_INTERVAL = 7000; // ms
 /** Declare the peer gone after this long without receiving anything. */
 export const PEER_TIMEOUT = 10000; // ms
+/** A batch of frames is written at once when it reaches this size. */
+const FLUSH_AT = 256 << 10; // bytes
 
 export interface LinkOptions<In> {
   /** Checks each decoded frame (parseShareMessage or parseViewMessage). */
   parse: (v: unknown) => In | undefined;
   /** Frame size limit to start with (raise it with setMaxFrame after hello). */
   maxFrame?: number;
+  /**
+   * Compress frames after the hellos when the peer's hello says `z: true`
+   * (ours must say so too). Off, frames go as they are.
+   */
+  compression?: boolean;
 }
 
 export interface LinkClose {
@@ -32,7 +40,13 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
   readonly onDrain = new Emitter<void>();
   private readonly decoder: FrameDecoder<In>;
   private closed = false;
-  private corked = false;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  /** Set once our hello is out: every later frame joins the history. */
+  private deflater: Deflater | undefined;
+  /** The peer's hello agreed to compression. */
+  private compressOut = false;
+  private readonly compression: boolean;
   private sentAt = Date.now();
   private receivedAt = Date.now();
   private keepAliveTimer: NodeJS.Timeout | undefined;
@@ -44,7 +58,8 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
     readonly stream: Duplex,
     opts: LinkOptions<In>,
   ) {
-    this.decoder = new FrameDecoder(opts.parse, opts.maxFrame ?? PREAUTH_MAX_FRAME);
+    this.compression = opts.compression ?? false;
+    this.decoder = new FrameDecoder(opts.parse, opts.maxFrame ?? PREAUTH_MAX_FRAME, { compression: this.compression });
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('drain', () => this.onDrain.fire());
     stream.on('error', (e: NodeJS.ErrnoException) => this.finish(describeSocketError(e), false));
@@ -66,22 +81,50 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
     this.decoder.maxFrame = bytes;
   }
 
-  /** Queue a message; false when the stream wants us to wait for onDrain. */
+  /**
+   * Queue a message; false when the stream wants us to wait for onDrain.
+   * Messages sent in one turn of the event loop go out as one write (and,
+   * when large enough and agreed, one compressed frame).
+   */
   send(msg: Out): boolean {
     if (this.closed) return false;
     const frame = encodeFrame(msg);
-    this.bytesSent += frame.length;
     this.sentAt = Date.now();
-    // Frames sent in one turn of the event loop go out in one write (one TLS record).
-    if (!this.corked) {
-      this.corked = true;
-      this.stream.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.stream.uncork();
-      });
+    if (msg.t === 'hello') {
+      // The hello goes alone and uncompressed; the history starts after it.
+      this.flush();
+      this.write(frame);
+      if (this.compression) this.deflater = new Deflater();
+      return !this.stream.writableNeedDrain;
     }
-    return this.stream.write(frame);
+    if (this.pending.length === 0) process.nextTick(() => this.flush());
+    this.pending.push(frame);
+    this.pendingBytes += frame.length;
+    if (this.pendingBytes >= FLUSH_AT) this.flush();
+    return !this.stream.writableNeedDrain;
+  }
+
+  /** Write out the queued frames now. */
+  flush(): void {
+    if (this.pending.length === 0 || this.stream.destroyed) {
+      this.pending = [];
+      this.pendingBytes = 0;
+      return;
+    }
+    const batch = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.deflater && this.compressOut && batch.length >= COMPRESS_MIN) {
+      this.write(compressedFrame(this.deflater.compress(batch)));
+    } else {
+      this.deflater?.note(batch);
+      this.write(batch);
+    }
+  }
+
+  private write(bytes: Uint8Array): void {
+    this.bytesSent += bytes.length;
+    this.stream.write(bytes);
   }
 
   /**
@@ -108,6 +151,7 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
     if (this.closed) return;
     if (farewell) this.send(farewell);
     else this.send({ t: 'bye', reason } satisfies Bye as unknown as Out);
+    this.flush();
     this.finish(reason, true);
     this.stream.end();
     // A peer that never reads must not keep the socket open forever.
@@ -135,6 +179,7 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
     for (const m of msgs) {
       if (this.closed) return;
       if (m.t === 'ka') continue;
+      if (m.t === 'hello' && this.compression && (m as { z?: unknown }).z === true) this.compressOut = true;
       if (m.t === 'bye') {
         // The peer is leaving on purpose: its reason is the one to show.
         const reason = (m as unknown as Bye).reason;

@@ -38,6 +38,14 @@ export interface ShareHello {
   session: string; // random id of this session, for reconnects
   token?: string; // listen --token secret, when the user was given one
   readOnly: boolean; // share --read-only: the viewer will never be allowed to type
+  /**
+   * On a re-dial: the viewer this session last had and the last input
+   * sequence number applied from it, so that viewer resends only what is
+   * missing and nothing twice.
+   */
+  resume?: { viewer: string; seq: number };
+  /** This side compresses what it sends after the hellos (both must say so). */
+  z?: boolean;
 }
 
 /** Windows, who is attached, and the session size: everything the status bar shows. */
@@ -100,12 +108,21 @@ export interface ViewHello {
   readOnly: boolean; // listen --read-only: this viewer will not type
   cols: number; // the viewer's terminal size
   rows: number;
+  viewer: string; // random id of this viewer, stable across its reconnects
+  z?: boolean; // this side compresses what it sends after the hellos
 }
 
 /** Keystrokes, byte for byte, for the active window. */
 export interface Input {
   t: 'in';
   data: Uint8Array;
+  seq: number; // 1, 2, 3… per viewer: a resent input is applied at most once
+}
+
+/** The viewer has processed its output stream up to byte `n` (out data bytes + snap characters). */
+export interface Ack {
+  t: 'ack';
+  n: number;
 }
 
 /** The viewer's terminal size changed. */
@@ -143,7 +160,7 @@ export interface Refuse {
 }
 
 export type ShareMessage = ShareHello | Layout | Snap | Out | Resize | Notice | End | KeepAlive | Bye | Refuse;
-export type ViewMessage = ViewHello | Input | Size | Command | KeepAlive | Bye | Refuse;
+export type ViewMessage = ViewHello | Input | Ack | Size | Command | KeepAlive | Bye | Refuse;
 export type Message = ShareMessage | ViewMessage;
 
 /** A frame that is not a message we understand: the connection that sent it is closed. */
@@ -183,6 +200,7 @@ const SHARE: Record<string, Check> = {
   hello: shape({
     v: isInt(0, 2 ** 31), role: oneOf('share'), app: NAME, name: NAME, session: isStr(128),
     token: optional(isStr(4096)), readOnly: isBool,
+    resume: optional(shape({ viewer: isStr(128), seq: isInt(0, Number.MAX_SAFE_INTEGER) })), z: optional(isBool),
   }),
   layout: shape({
     name: NAME, windows: arrayOf(windowInfo, 1000), active: ID, cols: DIM, rows: DIM,
@@ -198,8 +216,10 @@ const SHARE: Record<string, Check> = {
 const VIEW: Record<string, Check> = {
   hello: shape({
     v: isInt(0, 2 ** 31), role: oneOf('view'), app: NAME, name: NAME, readOnly: isBool, cols: DIM, rows: DIM,
+    viewer: isStr(128), z: optional(isBool),
   }),
-  in: shape({ data: isBytes }),
+  in: shape({ data: isBytes, seq: isInt(1, Number.MAX_SAFE_INTEGER) }),
+  ack: shape({ n: isInt(0, Number.MAX_SAFE_INTEGER) }),
   size: shape({ cols: DIM, rows: DIM }),
   cmd: shape({ name: isStr(64), args: arrayOf((a) => isStr(1024)(a) || isInt(-(2 ** 31), 2 ** 31)(a), 16) }),
 };

@@ -65,12 +65,12 @@ export async function runShare(opts: ShareOptions): Promise<number> {
   }
 
   // Verified: only now does anything of ours cross the connection.
-  const link = new Link<ViewMessage, ShareMessage>(dialed.socket, { parse: parseViewMessage });
+  const link = new Link<ViewMessage, ShareMessage>(dialed.socket, { parse: parseViewMessage, compression: true });
   link.stream.resume();
   const name = opts.name ?? `${os.userInfo().username}@${os.hostname()}`;
   link.send({
     t: 'hello', v: PROTOCOL_VERSION, role: 'share', app: APP, name,
-    session: randomBytes(12).toString('hex'), readOnly: opts.readOnly,
+    session: randomBytes(12).toString('hex'), readOnly: opts.readOnly, z: true,
     ...(opts.token !== undefined ? { token: opts.token } : {}),
   });
   link.startKeepAlive();
@@ -178,11 +178,13 @@ function runSession(opts: ShareOptions, link: Link<ViewMessage, ShareMessage>, h
   });
 
   return new Promise((resolve) => {
+    /** Set when a signal ended the session: exit 128 + its number, as a shell reports it. */
+    let signalled: number | undefined;
     session.onEnd.on((reason) => {
       if (!link.isClosed) link.close(reason);
       terminal.dispose();
       process.stderr.write(`shareterm: session ended: ${reason}\n`);
-      resolve(0);
+      resolve(signalled ?? 0);
     });
     const terminal = bindTerminal(viewer);
     session.start();
@@ -198,8 +200,15 @@ function runSession(opts: ShareOptions, link: Link<ViewMessage, ShareMessage>, h
       { name, role: 'owner', canWrite: true, lockedReadOnly: false, cols: size.cols, rows: size.rows, local: true },
     );
     attachHelper(session, link, hello, opts, viewer);
-    for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
-      process.once(sig, () => session.end(`the user's shareterm got ${sig}`));
+    // SIGHUP: the terminal went away; SIGINT only comes from outside (the
+    // terminal is raw, so Ctrl-C is a key for the session). SIGHUP stays
+    // handled, as a hangup may be both signalled and noticed by tty.ts
+    // (failed reads and writes); a second SIGTERM or SIGINT kills at once.
+    for (const [sig, n] of [['SIGTERM', 15], ['SIGHUP', 1], ['SIGINT', 2]] as const) {
+      process[sig === 'SIGHUP' ? 'on' : 'once'](sig, () => {
+        signalled ??= 128 + n;
+        session.end(`the user's shareterm got ${sig}`);
+      });
     }
   });
 }
@@ -219,10 +228,17 @@ function attachHelper(session: Session, link: Link<ViewMessage, ShareMessage>, h
   viewer.showNotice(
     `${helperName} is watching${locked ? ' (read-only)' : ' and may type'} — ${prefixKeyName(opts.prefix)} ${locked ? '' : 'r toggles typing, '}${prefixKeyName(opts.prefix)} k disconnects`,
   );
+  let lastSeq = 0;
   link.onMessage.on((m) => {
     switch (m.t) {
       case 'in':
+        // Applied at most once: a resent input (after a reconnect) is skipped.
+        if (m.seq <= lastSeq) break;
+        lastSeq = m.seq;
         helper.input(m.data);
+        break;
+      case 'ack':
+        helper.ack(m.n);
         break;
       case 'size':
         helper.resize(m.cols, m.rows);

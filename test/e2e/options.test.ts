@@ -150,7 +150,7 @@ test.serial('share --read-only is enforced by the sharing side against a peer th
     link = new Link<ShareMessage, ViewMessage>(sock, { parse: parseShareMessage, maxFrame: MAX_FRAME });
     link.onMessage.on((m) => {
       seen.push(m);
-      if (m.t === 'hello') link!.send({ t: 'hello', v: PROTOCOL_VERSION, role: 'view', app: 'evil', name: 'mallory', readOnly: false, cols: 80, rows: 24 });
+      if (m.t === 'hello') link!.send({ t: 'hello', v: PROTOCOL_VERSION, role: 'view', app: 'evil', name: 'mallory', readOnly: false, cols: 80, rows: 24, viewer: 'evil' });
       if (m.t === 'snap') {
         replica.reset(m.cols, m.rows);
         replica.write(m.data);
@@ -164,7 +164,7 @@ test.serial('share --read-only is enforced by the sharing side against a peer th
   try {
     await s.waitFor(/mallory ro/, "the user's status bar shows the helper read-only");
     await until(() => seen.some((m) => m.t === 'snap'), 'the snapshot');
-    link!.send({ t: 'in', data: Buffer.from('echo HACKED-$((1+1))\r') });
+    link!.send({ t: 'in', data: Buffer.from('echo HACKED-$((1+1))\r'), seq: 1 });
     link!.send({ t: 'cmd', name: 'new-window', args: [] });
     link!.send({ t: 'cmd', name: 'toggle-write', args: [] });
     await until(() => seen.filter((m) => m.t === 'msg').length >= 2, 'the refusals of the commands');

@@ -1,7 +1,8 @@
 // The frame codec and message checks: round trips, arbitrary splits, and
 // random or hostile bytes that may only ever give messages or a ProtocolError.
 import test from 'ava';
-import { encodeFrame, FrameDecoder, MAX_FRAME, PREAUTH_MAX_FRAME } from '../../src/proto/frame.js';
+import { encodeFrame, compressedFrame, FrameDecoder, MAX_FRAME, PREAUTH_MAX_FRAME } from '../../src/proto/frame.js';
+import { Deflater } from '../../src/proto/compress.js';
 import {
   PROTOCOL_VERSION, ProtocolError, parseShareMessage, parseViewMessage,
   type ShareMessage, type ViewMessage,
@@ -24,8 +25,9 @@ const SHARE: ShareMessage[] = [
   { t: 'err', code: 'busy', text: 'already helping someone' },
 ];
 const VIEW: ViewMessage[] = [
-  { t: 'hello', v: PROTOCOL_VERSION, role: 'view', app: 'shareterm 0.1.0', name: 'bob', readOnly: false, cols: 120, rows: 40 },
-  { t: 'in', data: new TextEncoder().encode('ls -l\r') },
+  { t: 'hello', v: PROTOCOL_VERSION, role: 'view', app: 'shareterm 0.1.0', name: 'bob', readOnly: false, cols: 120, rows: 40, viewer: 'v1', z: true },
+  { t: 'ack', n: 12345 },
+  { t: 'in', data: new TextEncoder().encode('ls -l\r'), seq: 1 },
   { t: 'size', cols: 80, rows: 24 },
   { t: 'cmd', name: 'select-window', args: [3] },
   { t: 'cmd', name: 'rename-window', args: ['logs'] },
@@ -82,7 +84,7 @@ test('an oversized length prefix is refused before its body arrives', (t) => {
 });
 
 test('a frame of exactly the limit is accepted, one byte more is not', (t) => {
-  const big = encodeFrame({ t: 'in', data: new Uint8Array(1000) });
+  const big = encodeFrame({ t: 'in', data: new Uint8Array(1000), seq: 1 });
   const limit = big.length - 4;
   t.is(new FrameDecoder(parseViewMessage, limit).push(big).length, 1);
   t.throws(() => new FrameDecoder(parseViewMessage, limit - 1).push(big), { instanceOf: ProtocolError });
@@ -152,4 +154,51 @@ test('mutated valid frames give only messages or a ProtocolError', (t) => {
     }
   }
   t.pass();
+});
+
+test('compressed batches decode to the same messages, with history across batches', (t) => {
+  const hello = encodeFrame(SHARE[0]!);
+  const d = new FrameDecoder<unknown>(parseShareMessage, MAX_FRAME, { compression: true });
+  t.deepEqual(d.push(hello), [SHARE[0]]);
+  const z = new Deflater();
+  const text = new TextEncoder().encode('\x1b[32mcoloured line of output\x1b[m\r\n'.repeat(100));
+  let wire = 0;
+  let raw = 0;
+  for (let i = 0; i < 20; i++) {
+    const msgs = [{ t: 'out', w: 0, data: text }, { t: 'msg', text: `n${i}` }];
+    const batch = concat(msgs.map((m) => encodeFrame(m)));
+    // Every third batch goes uncompressed; it still joins the history.
+    const plain = i % 3 === 2;
+    let frame: Uint8Array;
+    if (plain) {
+      z.note(batch);
+      frame = batch;
+    } else {
+      frame = compressedFrame(z.compress(batch));
+      wire += frame.length;
+      raw += batch.length;
+    }
+    const got = d.push(frame).map((m) => {
+      const x = m as { data?: Uint8Array };
+      return x.data ? { ...x, data: new Uint8Array(x.data) } : x;
+    });
+    t.deepEqual(got, msgs);
+  }
+  t.true(wire / raw < 0.1, `ratio ${wire / raw}`);
+});
+
+test('compressed frames are refused before the hello, and corrupt or oversized ones are ProtocolErrors', (t) => {
+  const z = new Deflater();
+  const batch = encodeFrame({ t: 'msg', text: 'x' });
+  t.throws(() => new FrameDecoder(parseShareMessage, MAX_FRAME, { compression: true }).push(compressedFrame(z.compress(batch))), { instanceOf: ProtocolError, message: /before compression/ });
+  t.throws(() => new FrameDecoder(parseShareMessage, MAX_FRAME).push(concat([encodeFrame(SHARE[0]!), compressedFrame(new Uint8Array([1, 2, 3]))])), { instanceOf: ProtocolError });
+  const ok = (): FrameDecoder<unknown> => {
+    const d = new FrameDecoder<unknown>(parseShareMessage, 4096, { compression: true });
+    d.push(encodeFrame(SHARE[0]!));
+    return d;
+  };
+  t.throws(() => ok().push(compressedFrame(new Uint8Array([0xff, 0xfe, 0xfd]))), { instanceOf: ProtocolError, message: /bad compressed frame/ });
+  // A bomb: 1 MiB of zeros in a few bytes must not inflate past the limit.
+  const bomb = new Deflater().compress(concat([encodeFrame({ t: 'out', w: 0, data: new Uint8Array(1 << 20) })]));
+  t.throws(() => ok().push(compressedFrame(bomb)), { instanceOf: ProtocolError });
 });
