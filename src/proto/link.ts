@@ -31,6 +31,12 @@ export interface LinkClose {
   reason: string;
   /** True when this side closed it (close/destroy), false when the peer or the network did. */
   byUs: boolean;
+  /**
+   * Who ended it: this side, the peer on purpose (it said bye), or the
+   * network (reset, silence, a close without goodbye) — only the last is
+   * worth re-dialling.
+   */
+  by: 'us' | 'peer' | 'network';
 }
 
 /** Framed, checked messages over a stream. */
@@ -62,9 +68,9 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
     this.decoder = new FrameDecoder(opts.parse, opts.maxFrame ?? PREAUTH_MAX_FRAME, { compression: this.compression });
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('drain', () => this.onDrain.fire());
-    stream.on('error', (e: NodeJS.ErrnoException) => this.finish(describeSocketError(e), false));
-    stream.on('end', () => this.finish('the connection was closed by the peer', false));
-    stream.on('close', () => this.finish('the connection was closed', false));
+    stream.on('error', (e: NodeJS.ErrnoException) => this.finish(describeSocketError(e), 'network'));
+    stream.on('end', () => this.finish('the connection was closed by the peer', 'network'));
+    stream.on('close', () => this.finish('the connection was closed', 'network'));
   }
 
   get isClosed(): boolean {
@@ -137,7 +143,7 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
     this.keepAliveTimer = setInterval(() => {
       const now = Date.now();
       if (now - this.receivedAt > PEER_TIMEOUT) {
-        this.finish(`the peer stopped answering (nothing for ${Math.round(PEER_TIMEOUT / 1000)} s)`, false);
+        this.finish(`the peer stopped answering (nothing for ${Math.round(PEER_TIMEOUT / 1000)} s)`, 'network');
         this.stream.destroy();
         return;
       }
@@ -152,7 +158,7 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
     if (farewell) this.send(farewell);
     else this.send({ t: 'bye', reason } satisfies Bye as unknown as Out);
     this.flush();
-    this.finish(reason, true);
+    this.finish(reason, 'us');
     this.stream.end();
     // A peer that never reads must not keep the socket open forever.
     setTimeout(() => this.stream.destroy(), 2000).unref();
@@ -160,7 +166,7 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
 
   /** Close at once without a goodbye (protocol violations, dead peers). */
   destroy(reason: string): void {
-    this.finish(reason, true);
+    this.finish(reason, 'us');
     this.stream.destroy();
   }
 
@@ -183,7 +189,7 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
       if (m.t === 'bye') {
         // The peer is leaving on purpose: its reason is the one to show.
         const reason = (m as unknown as Bye).reason;
-        this.finish(reason.replace(/[\x00-\x1f\x7f-\x9f]/g, '?').slice(0, 200), false);
+        this.finish(reason.replace(/[\x00-\x1f\x7f-\x9f]/g, '?').slice(0, 200), 'peer');
         this.stream.end();
         return;
       }
@@ -191,11 +197,11 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
     }
   }
 
-  private finish(reason: string, byUs: boolean): void {
+  private finish(reason: string, by: LinkClose['by']): void {
     if (this.closed) return;
     this.closed = true;
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
-    this.onClose.fire({ reason, byUs });
+    this.onClose.fire({ reason, byUs: by === 'us', by });
     this.onMessage.clear();
     this.onDrain.clear();
   }
