@@ -55,6 +55,12 @@ export interface ShareOpts {
   recorded?: boolean;
   command?: string[];
   term?: TermOptions;
+  /**
+   * Close the descriptors the share inherits from the test process. node-pty
+   * leaks every pty master opened before into later children, and a leaked
+   * master keeps a terminal from being hung up (see hangUp).
+   */
+  closeInherited?: boolean;
 }
 
 /** Start a listener (optionally recorded) on port 0 and read its banner. */
@@ -70,6 +76,10 @@ export async function listenOn(dir: string, o: ListenOpts = {}): Promise<{ liste
 export function shareTo(dir: string, port: number, fingerprint: string, o: ShareOpts = {}): Term {
   const args = ['share', '127.0.0.1', String(port), '--fingerprint', fingerprint, ...(o.args ?? []), '--', ...(o.command ?? BASH)];
   const opts: TermOptions = { cols: 80, rows: 24, fill: '·', ...o.term, env: { XDG_CONFIG_HOME: path.join(dir, 'user-config'), ...o.env } };
+  if (o.closeInherited) {
+    const closeAll = 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec "$@"';
+    return new Term('bash', ['-c', closeAll, 'close-inherited', process.execPath, BIN, ...args], opts);
+  }
   return o.recorded ? recorded(path.join(dir, 'share'), args, opts) : cli(args, opts);
 }
 
@@ -104,9 +114,14 @@ export async function startBoth(listenOpts: ListenOpts = {}, shareOpts: ShareOpt
  * plain line (pen reset) and a line longer than the terminal (autowrap on).
  */
 const RECORDER = `d=$1; shift
+# Ctrl-C and a hangup are for the CLI: the recorder carries on (the CLI gets
+# the default actions back when exec'd).
+trap : INT HUP
 stty -g > "$d/stty.before"
 sh -c 'echo $$ > "$0/pid"; exec "$@"' "$d" "$@"
-echo "EXIT=$?"
+s=$?
+echo "$s" > "$d/status"
+echo "EXIT=$s"
 stty -g > "$d/stty.after"
 echo "AFTER-plain"
 printf 'WRAP%0196d\\n' 0
@@ -121,6 +136,8 @@ export interface RecordFiles {
   /** stty -g before the CLI started, and after it exited. */
   sttyBefore(): string;
   sttyAfter(): string;
+  /** The CLI's exit status, once it exited (also when the terminal is gone). */
+  status(): number | undefined;
 }
 
 const recordings = new WeakMap<Term, RecordFiles>();
@@ -138,6 +155,7 @@ export function recorded(dir: string, args: string[], opts: TermOptions): Term {
     pid: () => Number(read('pid')),
     sttyBefore: () => read('stty.before'),
     sttyAfter: () => read('stty.after'),
+    status: () => (fs.existsSync(path.join(dir, 'status')) ? Number(read('status')) : undefined),
   });
   return term;
 }
@@ -155,6 +173,33 @@ export async function recordedExit(t: Term, timeout = 15000): Promise<number> {
   const m = /EXIT=(\d+)/.exec(t.text());
   if (!m) throw new Error(`no exit status on screen:\n${t.text()}`);
   return Number(m[1]);
+}
+
+/**
+ * The lines the CLI printed after its last escape sequence (when it put the
+ * terminal back) and before it exited: its closing message.
+ */
+export function closingLines(t: Term): string[] {
+  const raw = Buffer.concat(t.raw).toString('utf8');
+  const end = raw.lastIndexOf('EXIT=');
+  if (end < 0) throw new Error('the CLI has not exited');
+  const before = raw.slice(0, end);
+  let from = 0;
+  for (const m of before.matchAll(/\x1b\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]|\x1b[^[]|\x18/g)) from = m.index + m[0].length;
+  return before.slice(from).split(/\r?\n/).map((l) => l.replace(/\r/g, '')).filter((l) => l !== '');
+}
+
+/**
+ * Close the terminal under a Term, as closing a terminal window does: its
+ * reads and writes fail (EIO), and the kernel sends SIGHUP to the session
+ * leader (here the recorder, which ignores it). node-pty's destroy() closes
+ * the pty master (our Pty keeps it private); a copy of the master leaked
+ * into a process started later keeps the terminal open (see closeInherited).
+ */
+export function hangUp(t: Term): void {
+  const inner = (t.pty as unknown as { p?: { destroy?: () => void } }).p;
+  if (typeof inner?.destroy !== 'function') throw new Error('cannot reach the node-pty terminal to hang it up');
+  inner.destroy();
 }
 
 /** The tty settings (stty -g) of the terminal the process `pid` has as stdin, now. */
