@@ -185,6 +185,9 @@ function exit(code: number): void {
 export async function main(argv: string[]): Promise<void> {
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
+  // A message to a terminal that has gone away (EIO after a hangup) cannot be
+  // shown; that is how the session ends, not a crash.
+  process.stderr.on('error', () => {});
   try {
     await build(argv).parseAsync();
   } catch (e) {
