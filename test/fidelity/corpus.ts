@@ -47,6 +47,7 @@ export const CORPUS: Stream[] = [
   { name: 'scroll-regions', ...W, source: 'handmade', what: 'DECSTBM with IND/RI/NEL/LF/SU/SD, cursor motion clamped by margins, coloured scrolled-in lines' },
   { name: 'cursor-motion', ...W, source: 'handmade', what: 'CUP/HVP/CUU/CUD/CUF/CUB/CNL/CPL/CHA/HPA/VPA, DECSC/DECRC with pen, BS/CR/LF/VT/FF, pending wrap, DECAWM off' },
   { name: 'origin-mode', ...W, source: 'handmade', what: 'DECOM inside DECSTBM: CUP relative to the region, DECSC/DECRC, writing at the margins' },
+  { name: 'saved-cursor', ...W, source: 'handmade', what: 'DECSC/DECRC (ESC 7/8, with the pen) and SCOSC/SCORC (CSI s/u) around long stretches of other drawing' },
   { name: 'tabs', ...W, source: 'handmade', what: 'HT with default stops, HTS, TBC (0 and 3), CBT, RIS, tabs over coloured text' },
   { name: 'line-drawing', ...W, source: 'handmade', what: 'DEC special graphics via G0 and G1 (SO/SI), every mapped character, boxes' },
   { name: 'unicode', ...W, source: 'handmade', what: 'CJK, emoji, ZWJ and flag sequences, combining marks, soft hyphen, wide characters at the last column and overwritten by halves' },

@@ -281,6 +281,22 @@ function eraseWrapped(): string {
   return s;
 }
 
+/**
+ * A saved cursor used across a long stretch of output, as a status-line
+ * updater or `tput sc`/`tput rc` in a prompt does: DECSC (ESC 7, with the
+ * pen) and SCOSC (CSI s), other drawing, then the restore and more text.
+ */
+function savedCursor(): string {
+  let s = `${CSI}H${CSI}2J${CSI}10;1H$ typed so far`;
+  s += `${sgr('1;32')}${E}7${sgr(0)}`; // saved at 10,14 with bold green
+  for (let i = 0; i < 40; i++) s += `${CSI}1;50H${sgr(44)} status ${String(i).padStart(3)} ${sgr(0)}${CSI}${2 + (i % 6)};1H${'-'.repeat(20 + i)}`;
+  s += `${E}8 restored by ESC 8${sgr(0)}`;
+  s += `${CSI}15;5H${CSI}s`; // saved at 15,5
+  for (let i = 0; i < 40; i++) s += `${CSI}1;50H${sgr(45)} clock ${String(i).padStart(3)} ${sgr(0)}`;
+  s += `${CSI}u restored by CSI u${CSI}20;1Hend`;
+  return s;
+}
+
 /** Alternate screens 47, 1047 and 1049, both with content, and the cursor across the switch. */
 function altScreen(): string {
   let s = `${CSI}H${CSI}2J`;
@@ -357,6 +373,7 @@ export const HANDMADE: Record<string, () => string> = {
   'wide-nowrap': wideNoWrap,
   'lone-mark': loneMark,
   'erase-wrapped': eraseWrapped,
+  'saved-cursor': savedCursor,
   'alt-screen': altScreen,
   'modes-queries': modesQueries,
   wrap,

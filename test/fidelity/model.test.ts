@@ -65,6 +65,7 @@ const TRAILING_BG = 'snapshot: rows after the last one with text are dropped, so
 const P256_LOW = 'snapshot: 256-colour indices 0-15 (SGR 38;5;n / 48;5;n) come back as SGR 30-37/90-97, which terminals that brighten bold text treat differently';
 const WIDE_NOWRAP = 'xterm.js: a wide character with no room at the right margin under DECAWM off leaves the previous wide character\'s head before a width-1 blank, a half pair that no byte stream rebuilds (snapshot) and that the renderer draws as a blank, as it draws every half pair';
 const LONE_MARK = 'snapshot: a combining mark at column 0 is a width-0 cell in xterm.js, which the addon skips as a wide character\'s tail: the rest of the row comes back one column left';
+const SAVED_CURSOR = 'snapshot: the cursor saved by DECSC (ESC 7, with its pen and character sets) or SCOSC (CSI s) is not carried: a restore after the helper joined goes to the home position with the default pen';
 const CURSOR_PAN = 'viewer: in a terminal wider than the window, a pending wrap (cursor x = cols) is shown one column right of the window, in the unused area (compose() clamps to the terminal, not the window)';
 
 const KNOWN: Record<string, Partial<Record<Check, string>>> = {
@@ -74,6 +75,7 @@ const KNOWN: Record<string, Partial<Record<Check, string>>> = {
   'erase-wrapped': { snapshot: WRAP_MAGIC },
   'lone-mark': { snapshot: LONE_MARK },
   'man-ls': { snapshot: ALT_PEN },
+  'saved-cursor': { snapshot: SAVED_CURSOR },
   sgr: { snapshot: P256_LOW },
   top: { snapshot: CURSOR_RESTORE },
   'vim-c': { snapshot: CURSOR_RESTORE },
