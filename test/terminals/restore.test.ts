@@ -19,9 +19,8 @@ const SET_MODES =
 const FAULT = { SHARETERM_TEST_FAULT: 'throw-on-SIGUSR2' };
 
 interface Ends {
-  /** The recorded side (its terminal is checked), and the other. */
+  /** The recorded side, whose terminal is checked. */
   me: Term;
-  other: Term;
   share: Term;
   listen: Term;
   pid: number;
@@ -97,7 +96,7 @@ async function shareEnds(t: ExecutionContext, c: Case): Promise<void> {
   const { listen, port, fingerprint } = await listenOn(dir);
   const share = shareTo(dir, port, fingerprint, { recorded: true, env: FAULT });
   await bothAttached(share, listen);
-  const e: Ends = { me: share, other: listen, share, listen, pid: await pidOf(share) };
+  const e: Ends = { me: share, share, listen, pid: await pidOf(share) };
   await modesOn(t, e);
   await c.end(e);
   t.is(await recordedExit(share), c.status, 'exit status');
@@ -112,7 +111,7 @@ async function listenEnds(t: ExecutionContext, c: Case, args = ['--once']): Prom
   const { listen, port, fingerprint } = await listenOn(dir, { recorded: true, env: FAULT, args });
   const share = shareTo(dir, port, fingerprint);
   await bothAttached(share, listen);
-  const e: Ends = { me: listen, other: share, share, listen, pid: await pidOf(listen) };
+  const e: Ends = { me: listen, share, listen, pid: await pidOf(listen) };
   await modesOn(t, e);
   await c.end(e);
   t.is(await recordedExit(listen), c.status, 'exit status');
