@@ -3,37 +3,22 @@
 // this terminal into a view of the user's session, drawn from replicas.
 
 import os from 'node:os';
-import { randomBytes } from 'node:crypto';
 import type net from 'node:net';
 import fs from 'node:fs/promises';
 import type tls from 'node:tls';
 import { UserError } from '../cli/errors.js';
 import { askYesNo } from '../cli/prompt.js';
-import { APP } from '../cli/version.js';
 import { Link } from '../proto/link.js';
-import { MAX_FRAME } from '../proto/frame.js';
 import {
   PROTOCOL_VERSION, parseShareMessage, versionMismatch,
   type ShareMessage, type ViewMessage, type ShareHello, type Refuse,
 } from '../proto/messages.js';
-import { TermModel } from '../mux/term.js';
-import { Viewer, prefixKeyName } from '../view/viewer.js';
-import { detectCaps } from '../view/caps.js';
-import { bindTerminal, haveTerminal, terminalSize } from '../view/tty.js';
+import { haveTerminal } from '../view/tty.js';
 import { cleanLabel } from '../view/text.js';
+import { HelperView } from './view.js';
 
-/** Who this listener is to the shares it helps, across their reconnects. */
-const VIEWER_ID = randomBytes(12).toString('hex');
 /** A connection must finish TLS and send a valid hello within this time. */
 export const HANDSHAKE_DEADLINE = 10_000; // ms
-/** Keystrokes go out in frames of at most this size (a 1 MB paste is many frames). */
-const INPUT_CHUNK = 32 << 10; // bytes
-/** Scrollback kept in each replica. */
-const SCROLLBACK = 5000; // lines
-/** Stop reading the connection when this much output waits to be parsed… */
-const REPLICA_HIGH_WATER = 4 << 20; // bytes
-/** …and read again below this. */
-const REPLICA_LOW_WATER = 1 << 20; // bytes
 
 export interface ListenOptions {
   port: number;
@@ -72,7 +57,9 @@ export async function runListen(opts: ListenOptions): Promise<number> {
   const helperName = opts.name ?? `${os.userInfo().username}@${os.hostname()}`;
   printBanner(addr, opts, identity.fingerprint, token !== undefined);
 
+  /** The share being asked about or shown (or waiting to resume). */
   let busy = false;
+  let current: HelperView | undefined;
   /** Set by a signal: the exit status once the session shown (if any) is left. */
   let stopping: number | undefined;
   /** Leaves the share being asked about or shown, with a reason for the user. */
@@ -104,13 +91,19 @@ export async function runListen(opts: ListenOptions): Promise<number> {
       if (m.v !== PROTOCOL_VERSION) return refuse('version', versionMismatch(m.v));
       const hello = m as ShareHello;
       if (token !== undefined && !tokensEqual(hello.token ?? '', token)) return refuse('token', 'wrong or missing token');
+      // The share we are showing, back after the network dropped it.
+      if (current?.disconnected && hello.session === current.sessionId) {
+        current.attach(link, hello);
+        return;
+      }
       if (busy) return refuse('busy', `${helperName} is helping someone else right now`);
       busy = true;
       const from = `${cleanLabel(hello.name, 64)} from ${sock.remoteAddress ?? '?'}${peerCertSubject(sock) ? ` (certificate: ${peerCertSubject(sock)})` : ''}`;
-      leave = (why) => link.close(why);
+      leave = (why) => (current ? current.end(why) : link.close(why));
       void accept(link, hello, from).then((code) => {
         busy = false;
         leave = undefined;
+        current = undefined;
         if (stopping !== undefined) finish(stopping);
         else if (code !== undefined && opts.once) finish(code);
         else if (!opts.once) process.stderr.write(`shareterm: waiting for the next share on port ${addr.port}\n`);
@@ -138,7 +131,9 @@ export async function runListen(opts: ListenOptions): Promise<number> {
       }
     }
     process.stderr.write(`shareterm: attaching to ${from}\n`);
-    const reason = await view(link, hello, opts, helperName);
+    current = new HelperView(hello, { readOnly: opts.readOnly, prefix: opts.prefix, helperName });
+    current.attach(link, hello);
+    const reason = await current.done;
     process.stderr.write(`shareterm: session with ${cleanLabel(hello.name, 64)} ended: ${reason}\n`);
     return 0;
   };
@@ -230,137 +225,4 @@ function printBanner(addr: net.AddressInfo, opts: ListenOptions, fingerprint: st
   if (others.length > 0) lines.push(`shareterm: this machine's addresses: ${others.join(', ')}`);
   lines.push('shareterm: waiting for a share (Ctrl-C to quit)');
   process.stderr.write(lines.join('\n') + '\n');
-}
-
-/** Show an accepted share until it ends; resolves to the reason it ended. */
-function view(link: Link<ShareMessage, ViewMessage>, hello: ShareHello, opts: ListenOptions, helperName: string): Promise<string> {
-  const readOnly = opts.readOnly || hello.readOnly;
-  const size = terminalSize();
-  link.setMaxFrame(MAX_FRAME);
-  link.send({
-    t: 'hello', v: PROTOCOL_VERSION, role: 'view', app: APP, name: helperName, readOnly,
-    cols: size.cols, rows: size.rows, viewer: VIEWER_ID, z: true,
-  });
-  link.startKeepAlive();
-
-  const replicas = new Map<number, TermModel>();
-  let paused = false;
-  const viewer = new Viewer({
-    role: 'helper',
-    prefix: opts.prefix,
-    prefixName: prefixKeyName(opts.prefix),
-    caps: detectCaps(),
-    write: (s) => process.stdout.write(s),
-    cols: size.cols,
-    rows: size.rows,
-    model: (id) => replicas.get(id),
-    host: {
-      input: (d) => {
-        if (readOnly) {
-          viewer.showNotice('you are read-only: your keys are not sent');
-          return;
-        }
-        for (let o = 0; o < d.length; o += INPUT_CHUNK) link.send({ t: 'in', data: d.subarray(o, o + INPUT_CHUNK), seq: ++inputSeq });
-      },
-      command: (name, args) => link.send({ t: 'cmd', name, args }),
-      detach: () => link.close('the helper left'),
-      resize: (cols, rows) => link.send({ t: 'size', cols, rows }),
-    },
-  });
-  viewer.setConnection('connected', true);
-
-  const parsed = (m: TermModel): void => {
-    if (paused && m.pending < REPLICA_LOW_WATER) {
-      paused = false;
-      link.stream.resume();
-    }
-  };
-  // Acknowledge what has been parsed (not merely received), at most once per
-  // turn of the event loop: the sharing side keeps what is in flight near a
-  // round trip's worth, so a slow link or a slow terminal never backs up.
-  let processed = 0; // bytes of out data and snap characters, as streamBytes counts them
-  let ackQueued = false;
-  const done = (n: number): void => {
-    processed += n;
-    if (ackQueued) return;
-    ackQueued = true;
-    setImmediate(() => {
-      ackQueued = false;
-      link.send({ t: 'ack', n: processed });
-    });
-  };
-  let inputSeq = 0;
-
-  return new Promise((resolve) => {
-    const terminal = bindTerminal(viewer);
-    let endReason: string | undefined;
-    link.onMessage.on((m) => {
-      switch (m.t) {
-        case 'layout': {
-          // Replicas of windows that are gone are dropped.
-          const ids = new Set(m.windows.map((w) => w.id));
-          for (const [id, r] of replicas) {
-            if (!ids.has(id)) {
-              r.dispose();
-              replicas.delete(id);
-            }
-          }
-          viewer.setLayout(m);
-          break;
-        }
-        case 'snap': {
-          let r = replicas.get(m.w);
-          if (!r) {
-            r = new TermModel({ cols: m.cols, rows: m.rows, scrollback: SCROLLBACK });
-            replicas.set(m.w, r);
-            // A replica's answers to queries are dropped: only the user's side answers.
-          }
-          r.reset(m.cols, m.rows);
-          const rr = r;
-          const n = m.data.length;
-          r.write(m.data, () => {
-            parsed(rr);
-            done(n);
-          });
-          viewer.refresh();
-          break;
-        }
-        case 'out': {
-          const r = replicas.get(m.w);
-          const n = m.data.length;
-          if (!r) {
-            done(n);
-            break;
-          }
-          r.write(m.data, () => {
-            parsed(r);
-            done(n);
-          });
-          if (!paused && r.pending > REPLICA_HIGH_WATER) {
-            paused = true;
-            link.stream.pause();
-          }
-          break;
-        }
-        case 'resize':
-          replicas.get(m.w)?.resize(m.cols, m.rows);
-          break;
-        case 'msg':
-          viewer.showNotice(m.text);
-          break;
-        case 'end':
-          endReason = cleanLabel(m.reason, 200);
-          link.close(endReason);
-          break;
-        default:
-          break;
-      }
-    });
-    link.onClose.on((c) => {
-      terminal.dispose();
-      for (const r of replicas.values()) r.dispose();
-      replicas.clear();
-      resolve(endReason ?? cleanLabel(c.reason, 200));
-    });
-  });
 }

@@ -340,7 +340,10 @@ export class Netem {
   async stopAccepting(): Promise<void> {
     if (!this.listening) return;
     this.listening = false;
-    await new Promise<void>((r) => this.server.close(() => r()));
+    // The listening socket closes at once; close()'s callback would also wait
+    // for every open connection to end, which is not what stopping means here.
+    this.server.close();
+    await new Promise<void>((r) => setImmediate(r));
   }
 
   /** Accept again, on the same port as before (the first call picks it). */
