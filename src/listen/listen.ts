@@ -60,6 +60,7 @@ export async function runListen(opts: ListenOptions): Promise<number> {
   /** The share being asked about or shown (or waiting to resume). */
   let busy = false;
   let current: HelperView | undefined;
+  let turns = 0; // counts accepted shares, so a replaced one's ending changes nothing
   /** Set by a signal: the exit status once the session shown (if any) is left. */
   let stopping: number | undefined;
   /** Leaves the share being asked about or shown, with a reason for the user. */
@@ -96,11 +97,16 @@ export async function runListen(opts: ListenOptions): Promise<number> {
         current.attach(link, hello);
         return;
       }
-      if (busy) return refuse('busy', `${helperName} is helping someone else right now`);
+      // A new share while the one shown is only waiting to come back (its
+      // process is most likely gone): the new one takes its place.
+      if (current?.disconnected) current.end('the user started a new share');
+      else if (busy) return refuse('busy', `${helperName} is helping someone else right now`);
       busy = true;
+      const turn = ++turns;
       const from = `${cleanLabel(hello.name, 64)} from ${sock.remoteAddress ?? '?'}${peerCertSubject(sock) ? ` (certificate: ${peerCertSubject(sock)})` : ''}`;
       leave = (why) => (current ? current.end(why) : link.close(why));
       void accept(link, hello, from).then((code) => {
+        if (turn !== turns) return; // a newer share has taken over
         busy = false;
         leave = undefined;
         current = undefined;

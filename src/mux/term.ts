@@ -7,11 +7,10 @@
 // the same state, which is what lets a replica follow the window's model.
 
 import xterm from '@xterm/headless';
-import serializeAddon from '@xterm/addon-serialize';
 import unicode11Addon from '@xterm/addon-unicode11';
 import type { Terminal as XTerminal, IBufferCell } from '@xterm/headless';
-import type { SerializeAddon as XSerializeAddon } from '@xterm/addon-serialize';
 import type { Grid } from './grid.js';
+import { serialize, type SnapshotCore } from './snapshot.js';
 import { Emitter } from '../lib/event.js';
 
 export type { Disposable } from '../lib/event.js';
@@ -44,16 +43,16 @@ export interface TermModelOptions {
 /** Lines of scrollback a snapshot carries by default. */
 export const SNAPSHOT_SCROLLBACK = 1000; // lines
 
-/* Internal fields of xterm 6.0.0 we read: the serialize addon itself reads
- * `_core._inputHandler._curAttrData`; we read the scroll region, cursor
- * visibility, mouse encoding and character sets the addon leaves out. The
- * version is pinned exactly in package.json and test/term.test.ts proves each
- * of these survives a snapshot round trip. */
-interface XCore {
+/* Internal fields of xterm 6.0.0 we read: buffers (saved cursors, scroll
+ * region, tab stops), the pen, cursor visibility and style, mouse encoding,
+ * character sets and parser state. The version is pinned exactly in
+ * package.json and test/term.test.ts proves each survives a snapshot round
+ * trip. */
+interface XCore extends SnapshotCore {
   buffer: { scrollTop: number; scrollBottom: number };
   coreService: { isCursorHidden: boolean; decPrivateModes: { cursorStyle?: CursorStyle; cursorBlink?: boolean } };
   coreMouseService: { activeEncoding: string };
-  _inputHandler: {
+  _inputHandler: SnapshotCore['_inputHandler'] & {
     _charsetService: { glevel: number; _charsets: (Record<string, string> | undefined)[] };
     _parser: { currentState: number }; // ParserState.GROUND is 0
     _utf8Decoder: { interim: Uint8Array }; // bytes of an unfinished UTF-8 character
@@ -87,7 +86,6 @@ const ENCODINGS: Record<string, MouseEncoding> = {
 /** One terminal screen: parses bytes, answers queries, and exposes cells and modes. */
 export class TermModel {
   private readonly term: XTerminal;
-  private readonly serializer: XSerializeAddon;
   private readonly core: XCore;
   private pendingBytes = 0;
   private disposed = false;
@@ -111,8 +109,6 @@ export class TermModel {
       scrollback: opts.scrollback,
       allowProposedApi: true,
     });
-    this.serializer = new serializeAddon.SerializeAddon();
-    this.term.loadAddon(this.serializer as unknown as Parameters<XTerminal['loadAddon']>[0]);
     // Unicode 11 widths (emoji are two cells), as glibc's wcwidth and so the
     // programs in the session count them; xterm.js defaults to Unicode 6.
     this.term.loadAddon(new unicode11Addon.Unicode11Addon() as unknown as Parameters<XTerminal['loadAddon']>[0]);
@@ -237,24 +233,18 @@ export class TermModel {
    */
   snapshot(scrollback = SNAPSHOT_SCROLLBACK): string {
     const core = this.core;
-    let s = this.serializer.serialize({ scrollback, excludeModes: true });
-    const buf = this.term.buffer.active;
-    const rows = this.term.rows;
-    const modes = this.term.modes;
-    const top = core.buffer.scrollTop;
-    const bottom = core.buffer.scrollBottom;
-    const regionSet = top !== 0 || bottom !== rows - 1;
-    if (regionSet) s += `\x1b[${top + 1};${bottom + 1}r`; // DECSTBM: homes the cursor
-    // Modes the serialize addon would add, in its order, plus origin mode.
-    if (modes.applicationCursorKeysMode) s += '\x1b[?1h';
-    if (modes.applicationKeypadMode) s += '\x1b[?66h';
-    if (modes.bracketedPasteMode) s += '\x1b[?2004h';
-    if (modes.insertMode) s += '\x1b[4h';
-    if (modes.originMode) s += '\x1b[?6h'; // DECOM: also homes the cursor
-    if (modes.reverseWraparoundMode) s += '\x1b[?45h';
-    if (modes.sendFocusMode) s += '\x1b[?1004h';
-    if (!modes.wraparoundMode) s += '\x1b[?7l';
-    switch (modes.mouseTrackingMode) {
+    const m = this.term.modes;
+    let s = serialize(this.term, core, scrollback, {
+      appCursor: m.applicationCursorKeysMode,
+      appKeypad: m.applicationKeypadMode,
+      bracketedPaste: m.bracketedPasteMode,
+      insert: m.insertMode,
+      origin: m.originMode,
+      reverseWrap: m.reverseWraparoundMode,
+      sendFocus: m.sendFocusMode,
+      wraparound: m.wraparoundMode,
+    });
+    switch (m.mouseTrackingMode) {
       case 'x10': s += '\x1b[?9h'; break;
       case 'vt200': s += '\x1b[?1000h'; break;
       case 'drag': s += '\x1b[?1002h'; break;
@@ -268,11 +258,6 @@ export class TermModel {
       case 'SGR_PIXELS': s += '\x1b[?1016h'; break;
       default: break;
     }
-    if (regionSet || modes.originMode) {
-      // CUP (CSI row ; col H) is relative to the region in origin mode.
-      const row = buf.cursorY - (modes.originMode ? top : 0);
-      s += `\x1b[${row + 1};${Math.min(buf.cursorX, this.term.cols - 1) + 1}H`;
-    }
     if (core.coreService.isCursorHidden) s += '\x1b[?25l';
     const dp = core.coreService.decPrivateModes;
     const style = dp.cursorStyle;
@@ -282,7 +267,7 @@ export class TermModel {
       s += `\x1b[${dp.cursorBlink ? base : base + 1} q`;
     }
     s += this.charsetState();
-    if (modes.synchronizedOutputMode) s += '\x1b[?2026h';
+    if (m.synchronizedOutputMode) s += '\x1b[?2026h';
     return s;
   }
 

@@ -481,7 +481,8 @@ export class Viewer {
       }
       const cx = c.x - this.pan.left;
       const cy = c.y - this.pan.top;
-      cursor = { x: Math.min(cx, this.cols - 1), y: cy, visible: !modes.cursorHidden && !scroll && cx >= 0 && cx <= this.cols && cy >= 0 && cy < winRows };
+      // A pending wrap (x = cols) shows on the window's last column, not past it.
+      cursor = { x: Math.min(cx, usedCols - 1, this.cols - 1), y: cy, visible: !modes.cursorHidden && !scroll && cx >= 0 && cx <= this.cols && cy >= 0 && cy < winRows };
       if (scroll) this.drawScrollIndicator(Math.min(model.scrollbackLength, scroll.offset + (model.scrollbackLength - scroll.base)), model.scrollbackLength);
     } else {
       for (let y = 0; y < winRows; y++) fillRow(g, y, 0, this.cols, ' ', PLAIN);

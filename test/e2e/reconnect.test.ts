@@ -111,3 +111,18 @@ test.serial('a flood on a slow link (1 Mbit/s, 50 ms each way): Ctrl-C from the 
     await v.close();
   }
 });
+
+test.serial("a share that vanishes leaves the helper waiting to resume; a new share takes its place at once", async (t) => {
+  const l = await startListen();
+  const s1 = startShare(l.port, ['--fingerprint', l.fingerprint], BASH, {}, l.dir);
+  await s1.waitFor(/shared with/, 'the first share');
+  await l.listen.waitFor(/● connected/, 'attached');
+  s1.pty.kill('SIGKILL');
+  await l.listen.waitFor(/reconnecting/, 'the helper waiting for the share to come back');
+  const s2 = startShare(l.port, ['--fingerprint', l.fingerprint], BASH, {}, l.dir);
+  await s2.waitFor(/shared with/, 'the second share accepted, not refused as busy');
+  await l.listen.waitFor(/● connected/, 'the helper showing the new share');
+  s2.type('echo second-$((4*5))\r');
+  await l.listen.waitFor(/^second-20$/m, 'its output');
+  t.pass();
+});
