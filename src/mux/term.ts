@@ -50,6 +50,7 @@ export const SNAPSHOT_SCROLLBACK = 1000; // lines
  * trip. */
 interface XCore extends SnapshotCore {
   buffer: { scrollTop: number; scrollBottom: number };
+  _writeBuffer: { handleUserInput(): void };
   coreService: { isCursorHidden: boolean; decPrivateModes: { cursorStyle?: CursorStyle; cursorBlink?: boolean } };
   coreMouseService: { activeEncoding: string };
   _inputHandler: SnapshotCore['_inputHandler'] & {
@@ -72,8 +73,8 @@ export type StreamItem = Uint8Array | string | ResizeMark;
 /** A snapshot and the stream items queued behind the point it was taken at. */
 export type SnapshotCallback = (snapshot: string, following: StreamItem[]) => void;
 
-/** How long a snapshot waits for the parser to finish a sequence before taking it anyway. */
-const SETTLE_TIMEOUT = 250; // ms
+/** How long a snapshot waits for the parser to finish a sequence before breaking it off. */
+const SETTLE_TIMEOUT = 1000; // ms
 
 const ENCODINGS: Record<string, MouseEncoding> = {
   DEFAULT: 'default',
@@ -88,6 +89,7 @@ export class TermModel {
   private readonly term: XTerminal;
   private readonly core: XCore;
   private pendingBytes = 0;
+  private writtenBytes = 0;
   private disposed = false;
   /** Chunks and resizes given but not yet applied, oldest first. */
   private readonly inflight: StreamItem[] = [];
@@ -101,6 +103,15 @@ export class TermModel {
   readonly onTitle = new Emitter<string>();
   /** The program rang the bell. */
   readonly onBell = new Emitter<void>();
+  /**
+   * Called when a snapshot has waited SETTLE_TIMEOUT for a program that
+   * stopped in the middle of a sequence. The owner should feed CAN (0x18,
+   * which cancels any sequence) through the same path as the program's
+   * output, so the model and every live replica see it; the snapshot is then
+   * taken at that settled point. Without a breaker, the snapshot is taken
+   * unsettled.
+   */
+  breakStall: (() => void) | undefined;
 
   constructor(opts: TermModelOptions) {
     this.term = new xterm.Terminal({
@@ -134,12 +145,23 @@ export class TermModel {
     return this.pendingBytes;
   }
 
+  /** Bytes written over the model's life (renderers compare it between frames). */
+  get written(): number {
+    return this.writtenBytes;
+  }
+
   /** Queue bytes for parsing; `done` runs once they have been parsed. */
   write(data: Uint8Array | string, done?: () => void): void {
     if (this.disposed) return;
     const n = data.length;
     this.pendingBytes += n;
+    this.writtenBytes += n;
     this.inflight.push(data);
+    // Parse now, not on xterm's next timer tick (≥ 1 ms in Node), as xterm
+    // does for a user's keystrokes: every chunk is someone's echo. Big
+    // chunks are still sliced by xterm (12 ms at a time). The callback may
+    // therefore run before write() returns.
+    this.core._writeBuffer.handleUserInput();
     this.term.write(data, () => {
       this.pendingBytes -= n;
       this.inflight.shift();
@@ -167,16 +189,22 @@ export class TermModel {
   requestSnapshot(cb: SnapshotCallback, scrollback = SNAPSHOT_SCROLLBACK): void {
     if (this.disposed) return;
     this.snapshotWaiters.push({ cb, scrollback });
-    this.flush(() => {
-      if (this.snapshotWaiters.length === 0) return;
-      if (this.settled()) this.takeSnapshots();
-      else if (!this.settleTimer && this.inflight.length === 0) {
-        this.settleTimer = setTimeout(() => {
-          this.settleTimer = undefined;
-          if (this.inflight.length === 0) this.takeSnapshots();
-        }, SETTLE_TIMEOUT);
-      }
-    });
+    // Never call back from inside this call (writes now parse at once):
+    // callers may still be setting up what the callback uses.
+    queueMicrotask(() =>
+      this.flush(() => {
+        if (this.snapshotWaiters.length === 0) return;
+        if (this.settled()) this.takeSnapshots();
+        else if (!this.settleTimer && this.inflight.length === 0) {
+          this.settleTimer = setTimeout(() => {
+            this.settleTimer = undefined;
+            if (this.snapshotWaiters.length === 0 || this.inflight.length > 0) return;
+            if (this.breakStall) this.breakStall();
+            else this.takeSnapshots();
+          }, SETTLE_TIMEOUT);
+        }
+      }),
+    );
   }
 
   private takeSnapshots(): void {

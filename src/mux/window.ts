@@ -52,6 +52,9 @@ export class Window {
       rows: opts.rows,
     });
     this.programName = baseName(opts.file);
+    // A snapshot kept waiting by a sequence the program never finished: CAN
+    // ends it, for the model and every live replica alike.
+    this.model.breakStall = () => this.output(Uint8Array.of(0x18));
     // Queries (DA, DSR, CPR, DECRQSS) are answered here, never by a viewer.
     this.subs.push(this.model.onReply.on((r) => this.pty.write(r)));
     this.subs.push(this.pty.onData((d) => this.output(d)));
@@ -96,18 +99,21 @@ export class Window {
   resize(cols: number, rows: number): void {
     if (cols === this.model.cols && rows === this.model.rows) return;
     if (!this.exited) this.pty.resize(cols, rows);
-    this.model.resize(cols, rows);
+    // Clients first: the model may apply it (and take a snapshot) at once.
     this.onStream.fire({ cols, rows });
+    this.model.resize(cols, rows);
   }
 
   private output(data: Uint8Array): void {
+    // Clients first: the model may parse it at once, and a snapshot taken
+    // then includes it; a client that gets that snapshot must not get it again.
+    this.onStream.fire(data);
     this.model.write(data, () => {
       if (this.paused && this.model.pending <= PARSE_LOW_WATER) {
         this.paused = false;
         this.pty.resume();
       }
     });
-    this.onStream.fire(data);
     // Backpressure to the program, as a slow real terminal would apply.
     if (!this.paused && this.model.pending > PARSE_HIGH_WATER) {
       this.paused = true;

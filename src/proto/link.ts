@@ -2,6 +2,7 @@
 // frames out, checked messages in, keepalives, and one close with a reason.
 
 import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import { encodeFrame, compressedFrame, FrameDecoder, PREAUTH_MAX_FRAME } from './frame.js';
 import { Deflater, COMPRESS_MIN } from './compress.js';
 import { ProtocolError, type Bye } from './messages.js';
@@ -65,6 +66,9 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
     opts: LinkOptions<In>,
   ) {
     this.compression = opts.compression ?? false;
+    // Keystrokes and their echoes are tiny writes: Nagle's algorithm with the
+    // peer's delayed ACKs would hold each for up to 40 ms.
+    (stream as Partial<Socket>).setNoDelay?.(true);
     this.decoder = new FrameDecoder(opts.parse, opts.maxFrame ?? PREAUTH_MAX_FRAME, { compression: this.compression });
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('drain', () => this.onDrain.fire());

@@ -15,6 +15,8 @@ import { cleanLabel, putText, fillRow, textWidth, truncate, type Pen } from './t
 
 /** The shortest time between two frames under load (one display refresh). */
 const FRAME_INTERVAL = 16; // ms
+/** Output smaller than this since the last frame is drawn at once (a keystroke's echo). */
+const SMALL_UPDATE = 512; // bytes
 /** How long a status-line notice stays up (a key press dismisses it sooner, as in tmux). */
 const NOTICE_TIME = 2000; // ms
 /** How long to wait for the rest of a split escape sequence from the keyboard. */
@@ -83,6 +85,8 @@ export class Viewer {
   private drawTimer: NodeJS.Timeout | undefined;
   private drawQueued = false;
   private lastDraw = 0;
+  /** The active model's byte count when the last frame was drawn. */
+  private drawnAt = 0;
   private blocked = false; // the terminal has not drained our last frame
   private syncSince = 0;
   private escTimer: NodeJS.Timeout | undefined;
@@ -421,7 +425,10 @@ export class Viewer {
   scheduleDraw(): void {
     if (this.stopped || !this.started || this.drawQueued) return;
     this.drawQueued = true;
-    const wait = Math.max(0, this.lastDraw + FRAME_INTERVAL - Date.now());
+    // Small changes (an echo) are drawn at once; only bulk output waits for
+    // the next refresh, so a flood costs at most one frame per refresh.
+    const small = (this.watched?.written ?? 0) - this.drawnAt < SMALL_UPDATE;
+    const wait = small ? 0 : Math.max(0, this.lastDraw + FRAME_INTERVAL - Date.now());
     if (wait === 0) {
       setImmediate(() => this.draw());
     } else {
@@ -447,6 +454,7 @@ export class Viewer {
       this.syncSince = 0;
     }
     this.lastDraw = Date.now();
+    this.drawnAt = this.watched?.written ?? 0;
     const out = this.renderer.render(this.compose());
     if (out.length > 0 && !this.opts.write(out)) this.blocked = true;
   }

@@ -97,6 +97,30 @@ export class Term {
     return new Term(process.execPath, [BIN, ...args], opts);
   }
 
+  /**
+   * Type `key` and time until bytes containing `echo` (default: the key)
+   * reach this terminal — event-driven, not polled, for latency figures.
+   */
+  echoTime(key: string, echo = key, timeout = 5000): Promise<number> {
+    return new Promise((resolve, reject) => {
+      let seen = '';
+      const start = performance.now();
+      const timer = setTimeout(() => {
+        sub.dispose();
+        reject(new Error(`no echo of ${JSON.stringify(key)} within ${timeout} ms`));
+      }, timeout);
+      const sub = this.pty.onData((d) => {
+        seen += Buffer.from(d).toString('latin1');
+        if (seen.includes(echo)) {
+          clearTimeout(timer);
+          sub.dispose();
+          resolve(performance.now() - start);
+        }
+      });
+      this.pty.write(key);
+    });
+  }
+
   /** Type (or paste) into the terminal. */
   type(s: string | Uint8Array): void {
     this.pty.write(s);

@@ -113,11 +113,13 @@ async function listenEnds(t: ExecutionContext, c: Case, args = ['--once']): Prom
   await bothAttached(share, listen);
   const e: Ends = { me: listen, share, listen, pid: await pidOf(listen) };
   await modesOn(t, e);
+  // The user's notice is up for seconds only: watch for it from the start.
+  const told = c.other ? share.waitFor(c.other, 'the user told') : undefined;
   await c.end(e);
   t.is(await recordedExit(listen), c.status, 'exit status');
   checkClosing(t, listen, c.closing);
   checkRestored(t, listen);
-  if (c.other) await share.waitFor(c.other, 'the user told');
+  if (told) await told;
 }
 
 const C_B = '\x02';
