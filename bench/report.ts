@@ -19,6 +19,7 @@ export interface Results {
   sides: Partial<Record<SystemName, Record<string, 'user' | 'helper'>>>;
   ctrlc: Partial<Record<SystemName, number[]>>; // s, Infinity: did not recover
   ctrlcQueued: Partial<Record<SystemName, number[]>>; // bytes held by the link at Ctrl-C
+  ctrlcHeld: Partial<Record<SystemName, number[]>>; // bytes held on average during the flood
   wire: Partial<Record<SystemName, number[]>>;
   wireForward: Partial<Record<SystemName, number[]>>;
   wirePaced: Partial<Record<SystemName, number[]>>;
@@ -31,7 +32,7 @@ export interface Results {
 export function emptyResults(): Results {
   return {
     throughput: {}, termBytes: {}, echoHelper: {}, echoUser: {}, rssIdle: {}, rssPeak: {}, cpu: {}, seconds: {}, sides: {},
-    ctrlc: {}, ctrlcQueued: {}, wire: {}, wireForward: {}, wirePaced: {}, wirePacedForward: {}, idle: {}, startup: undefined, errors: [],
+    ctrlc: {}, ctrlcQueued: {}, ctrlcHeld: {}, wire: {}, wireForward: {}, wirePaced: {}, wirePacedForward: {}, idle: {}, startup: undefined, errors: [],
   };
 }
 
@@ -211,7 +212,8 @@ export function roundsTable(r: Results, st: Settings): string {
   add('helper echo p50 / p99, ms', (s) => (r.echoHelper[s] ?? []).map((e) => `${e.p50.toFixed(2)}/${e.p99.toFixed(2)}`).join(', ') || '—');
   add('user echo p50 / p99, ms', (s) => (r.echoUser[s] ?? []).map((e) => `${e.p50.toFixed(2)}/${e.p99.toFixed(2)}`).join(', ') || '—');
   add('Ctrl-C on the slow link, s', (s) => fmtList(r.ctrlc[s], 2));
-  add('… bytes the link held at Ctrl-C', (s) => fmtList(r.ctrlcQueued[s], 0));
+  add('… bytes the slow link held (queue + wire) at Ctrl-C', (s) => fmtList(r.ctrlcQueued[s], 0));
+  add('… and on average over the second half of the flood', (s) => fmtList(r.ctrlcHeld[s], 0));
   add('wire bytes per output byte, steady flood', (s) => fmtList(r.wirePaced[s], 3));
   add('… user → helper only', (s) => fmtList(r.wirePacedForward[s], 3));
   add('wire bytes per output byte, `cat` flood', (s) => fmtList(r.wire[s], 3));

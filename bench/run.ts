@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { ROOT } from '../test/helpers/term.js';
-import { SYSTEMS, startSystem, unavailable, makeSeedCert, type SystemName, type Setup, type Context } from './systems.js';
+import { SYSTEMS, startSystem, unavailable, makeSeedCert, snapshotCli, type SystemName, type Setup, type Context } from './systems.js';
 import { floodFile, paceScript } from './data.js';
 import { throughput, echo, ctrlC, wire, idle, weigh, startup, sleep } from './workloads.js';
 import { emptyResults, push, mainTable, memoryTable, roundsTable, type Settings } from './report.js';
@@ -142,12 +142,12 @@ function version(cmd: string, args: string[]): string {
   return r.error ? 'not installed' : (r.stdout || r.stderr).split('\n')[0]!.trim();
 }
 
-/** The commit the run measured, and whether the tree had uncommitted changes under src/. */
+/** The commit the run measured, and whether the tree had uncommitted changes under src/ or bin/. */
 function gitState(): string {
   const git = (args: string[]): string => spawnSync('git', ['-C', ROOT, ...args], { encoding: 'utf8' }).stdout?.trim() ?? '';
   const head = git(['rev-parse', '--short', 'HEAD']) || 'unknown commit';
-  const dirty = git(['status', '--porcelain', '--', 'src']);
-  return dirty ? `${head} plus uncommitted changes in src/ (built into dist/ at the time)` : head;
+  const dirty = git(['status', '--porcelain', '--', 'src', 'bin']);
+  return dirty ? `${head} plus uncommitted changes in src/ or bin/ (built into dist/ at the time)` : head;
 }
 
 function socatVersion(): string {
@@ -171,7 +171,8 @@ async function main(): Promise<void> {
   const networked = systems.filter((s) => s === 'seed' || s === 'shareterm');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shareterm-bench-run-'));
   const cert = systems.includes('seed') ? makeSeedCert(dir) : { cert: '', key: '' };
-  const ctx: Context = { dir, ...cert };
+  const ctx: Context = { dir, ...cert, bin: snapshotCli(dir) };
+  const measured = gitState();
   const size = Math.round(o.sizeMiB * (1 << 20));
   const file = floodFile(size);
   const pace = paceScript(dir);
@@ -190,7 +191,7 @@ async function main(): Promise<void> {
   };
 
   if (has('startup')) {
-    results.startup = startup(o.startupRuns);
+    results.startup = startup(ctx.bin, o.startupRuns);
     log(`start-up: --help ${results.startup.help.map((x) => x.toFixed(0)).join(' ')} ms; node -e 0 ${results.startup.node.map((x) => x.toFixed(0)).join(' ')} ms`);
   }
 
@@ -267,7 +268,8 @@ async function main(): Promise<void> {
             const c = await ctrlC(setup, file, o.floodSeconds, o.capSeconds);
             push(results.ctrlc, s, c.seconds);
             push(results.ctrlcQueued, s, c.queued);
-            log(`ctrlc round ${r}/${o.slowRounds} ${s}: ${Number.isFinite(c.seconds) ? `${c.seconds.toFixed(2)} s` : `did not recover in ${o.capSeconds} s`} (link held ${c.queued} bytes at Ctrl-C; ${c.delivered} bytes crossed it during the flood)`);
+            push(results.ctrlcHeld, s, c.meanHeld);
+            log(`ctrlc round ${r}/${o.slowRounds} ${s}: ${Number.isFinite(c.seconds) ? `${c.seconds.toFixed(2)} s` : `did not recover in ${o.capSeconds} s`} (the link held ${c.queued} bytes at Ctrl-C, ${c.meanHeld.toFixed(0)} on average in the flood's second half; ${c.delivered} bytes crossed it)`);
           } finally {
             await stop(setup);
           }
@@ -323,7 +325,7 @@ async function main(): Promise<void> {
     const md = [
       '# Benchmarks',
       '',
-      `Produced by \`${command}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${minutes.toFixed(1)} min, against shareterm ${gitState()}.`,
+      `Produced by \`${command}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${minutes.toFixed(1)} min, against shareterm ${measured} (copied at the start of the run and run from the copy).`,
       `Machine: ${machine}. Load average ${load0} at the start, ${load1} at the end (other work was running).`,
       `${rounds}. Each figure is the median over rounds; the systems run one after another in each round (plain, tmux, seed, shareterm, plain, …), each started fresh, both terminals 120×40.`,
       '',

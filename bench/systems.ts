@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { BIN, baseEnv } from '../test/helpers/term.js';
+import { ROOT, baseEnv } from '../test/helpers/term.js';
 import { Netem, type LinkOptions } from '../test/helpers/netem.js';
 import { BenchTerm } from './term.js';
 
@@ -56,6 +56,25 @@ export interface Context {
   dir: string;
   cert: string;
   key: string;
+  /** The shareterm entry point to run (see snapshotCli). */
+  bin: string;
+}
+
+/**
+ * Copy the built CLI (bin/, dist/ less tests and benchmark, package.json;
+ * node_modules linked) into `dir` and return the copy's entry point. Other
+ * people rebuild dist/ in this checkout while a run goes on; the copy keeps
+ * one version under test from the first round to the last.
+ */
+export function snapshotCli(dir: string): string {
+  const cli = path.join(dir, 'cli');
+  fs.mkdirSync(cli, { recursive: true });
+  fs.cpSync(path.join(ROOT, 'bin'), path.join(cli, 'bin'), { recursive: true });
+  const skip = new Set([path.join(ROOT, 'dist', 'test'), path.join(ROOT, 'dist', 'bench')]);
+  fs.cpSync(path.join(ROOT, 'dist'), path.join(cli, 'dist'), { recursive: true, filter: (src) => !skip.has(src) });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(cli, 'package.json'));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(cli, 'node_modules'));
+  return path.join(cli, 'bin', 'shareterm.js');
 }
 
 export interface StartOptions {
@@ -241,7 +260,7 @@ async function startSeed(ctx: Context, opts: StartOptions): Promise<Setup> {
 
 async function startShareterm(ctx: Context, opts: StartOptions): Promise<Setup> {
   const dir = fs.mkdtempSync(path.join(ctx.dir, 'st-'));
-  const helper = new BenchTerm(process.execPath, [BIN, 'listen', '-p', '0', '--host', '127.0.0.1'], {
+  const helper = new BenchTerm(process.execPath, [ctx.bin, 'listen', '-p', '0', '--host', '127.0.0.1'], {
     cols: COLS, rows: ROWS, env: { ...ENV, XDG_CONFIG_HOME: path.join(dir, 'helper-config') },
   });
   let user: BenchTerm | undefined;
@@ -267,7 +286,7 @@ async function startShareterm(ctx: Context, opts: StartOptions): Promise<Setup> 
     if (!port || !fingerprint) throw new Error(`could not read the port and fingerprint from:\n${helper.text()}`);
     if (opts.link) link = setup.link = await Netem.start({ target: { port }, link: opts.link });
     user = setup.user = new BenchTerm(process.execPath, [
-      BIN, 'share', '127.0.0.1', String(link ? link.port : port), '--fingerprint', fingerprint, '--', ...SHELL,
+      ctx.bin, 'share', '127.0.0.1', String(link ? link.port : port), '--fingerprint', fingerprint, '--', ...SHELL,
     ], { cols: COLS, rows: ROWS, env: { ...ENV, XDG_CONFIG_HOME: path.join(dir, 'user-config') } });
     const u = user;
     await ready(setup, [

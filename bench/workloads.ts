@@ -5,7 +5,6 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import { BIN } from '../test/helpers/term.js';
 import type { Setup, Proc } from './systems.js';
 import type { BenchTerm } from './term.js';
 import { memory, quantile, cpuSeconds } from './stats.js';
@@ -102,8 +101,10 @@ export async function echo(side: BenchTerm, n: number): Promise<EchoResult> {
 export interface CtrlCResult {
   /** Seconds from Ctrl-C to the fresh prompt on the helper's screen; Infinity if it never came. */
   seconds: number;
-  /** What the link held when Ctrl-C was typed. */
+  /** What the link held (queue + on the wire, user → helper) when Ctrl-C was typed. */
   queued: number;
+  /** What it held on average over the second half of the flood, sampled every 100 ms. */
+  meanHeld: number;
   /** Output bytes that crossed the link during the flood. */
   delivered: number;
 }
@@ -119,13 +120,21 @@ export async function ctrlC(s: Setup, file: string, floodSeconds: number, capSec
   await sleep(200);
   s.user.sink(); // the flood on the user's own screen is not timed
   s.user.type('\r');
+  const held: number[] = [];
+  const t1 = performance.now();
+  const sampler = setInterval(() => {
+    const x = s.link?.stats().forward;
+    if (x && performance.now() - t1 > (floodSeconds * 1000) / 2) held.push(x.queued + x.onWire);
+  }, 100);
   await sleep(floodSeconds * 1000);
+  clearInterval(sampler);
   const st = s.link?.stats();
   const t0 = s.helper.type('\x03');
   const seen = await s.helper.when(showsLine(ps), { hint: ps, timeout: capSeconds * 1000, soft: true, what: 'the fresh prompt' });
   return {
     seconds: seen ? (seen.arrived - t0) / 1000 : Infinity,
     queued: st ? st.forward.queued + st.forward.onWire : 0,
+    meanHeld: held.length > 0 ? held.reduce((a, b) => a + b, 0) / held.length : 0,
     delivered: st ? st.forward.delivered : 0,
   };
 }
@@ -185,20 +194,20 @@ export function weigh(procs: Proc[], peak = false): Record<string, number> {
 }
 
 /** Wall time of `shareterm --help` and of `node -e 0`, interleaved, ms each. */
-export function startup(runs: number): { help: number[]; node: number[] } {
+export function startup(bin: string, runs: number): { help: number[]; node: number[] } {
   const time = (args: string[]): number => {
     const t0 = performance.now();
     const r = spawnSync(process.execPath, args, { stdio: 'ignore' });
     if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed`);
     return performance.now() - t0;
   };
-  time([BIN, '--help']); // warm the file cache
+  time([bin, '--help']); // warm the file cache
   time(['-e', '0']);
   const help: number[] = [];
   const node: number[] = [];
   for (let i = 0; i < runs; i++) {
     node.push(time(['-e', '0']));
-    help.push(time([BIN, '--help']));
+    help.push(time([bin, '--help']));
   }
   return { help, node };
 }
