@@ -42,6 +42,8 @@ prints medians, ratios and the SPEC §5 targets. tmux and socat are optional
   --startup-runs N     runs of --help and node -e 0 each (default 15, quick 5)
   --write              write the results to BENCHMARKS.md
   --json FILE          write every round's values as JSON
+  --cli DIR            measure the shareterm built in DIR (a checkout or an
+                       export with bin/ and dist/ built; default: this one)
   -h, --help           this text`;
 
 interface Options {
@@ -59,6 +61,8 @@ interface Options {
   startupRuns: number;
   write: boolean;
   json: string | undefined;
+  /** Root of the shareterm build to measure (default: this checkout). */
+  cli: string | undefined;
   quick: boolean;
 }
 
@@ -77,7 +81,7 @@ function options(argv: string[]): Options {
         rounds: { type: 'string' }, 'slow-rounds': { type: 'string' }, keys: { type: 'string' },
         'size-mib': { type: 'string' }, 'paced-mib': { type: 'string' }, 'paced-rate': { type: 'string' }, 'flood-seconds': { type: 'string' }, 'cap-seconds': { type: 'string' },
         'idle-seconds': { type: 'string' }, 'startup-runs': { type: 'string' },
-        write: { type: 'boolean' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        write: { type: 'boolean' }, json: { type: 'string' }, cli: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     }).values;
   } catch (e) {
@@ -116,6 +120,7 @@ function options(argv: string[]): Options {
     startupRuns: Math.round(num('startup-runs', v['startup-runs'], q ? 5 : 15)),
     write: Boolean(v.write),
     json: v.json,
+    cli: v.cli === undefined ? undefined : path.resolve(v.cli),
   };
 }
 
@@ -143,8 +148,8 @@ function version(cmd: string, args: string[]): string {
 }
 
 /** The commit the run measured, and whether the tree had uncommitted changes under src/ or bin/. */
-function gitState(): string {
-  const git = (args: string[]): string => spawnSync('git', ['-C', ROOT, ...args], { encoding: 'utf8' }).stdout?.trim() ?? '';
+function gitState(root = ROOT): string {
+  const git = (args: string[]): string => spawnSync('git', ['-C', root, ...args], { encoding: 'utf8' }).stdout?.trim() ?? '';
   const head = git(['rev-parse', '--short', 'HEAD']) || 'unknown commit';
   const dirty = git(['status', '--porcelain', '--', 'src', 'bin']);
   return dirty ? `${head} plus uncommitted changes in src/ or bin/ (built into dist/ at the time)` : head;
@@ -171,8 +176,12 @@ async function main(): Promise<void> {
   const networked = systems.filter((s) => s === 'seed' || s === 'shareterm');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shareterm-bench-run-'));
   const cert = systems.includes('seed') ? makeSeedCert(dir) : { cert: '', key: '' };
-  const ctx: Context = { dir, ...cert, bin: snapshotCli(dir) };
-  const measured = gitState();
+  const ctx: Context = { dir, ...cert, bin: snapshotCli(dir, o.cli) };
+  const measured = !o.cli
+    ? gitState()
+    : fs.existsSync(path.join(o.cli, '.git'))
+      ? `${gitState(o.cli)} built in ${o.cli}`
+      : `built in ${o.cli}${fs.existsSync(path.join(o.cli, 'COMMIT')) ? ` from commit ${fs.readFileSync(path.join(o.cli, 'COMMIT'), 'utf8').trim()}` : ''}`;
   const size = Math.round(o.sizeMiB * (1 << 20));
   const file = floodFile(size);
   const pace = paceScript(dir);
@@ -325,7 +334,7 @@ async function main(): Promise<void> {
     const md = [
       '# Benchmarks',
       '',
-      `Produced by \`${command}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${minutes.toFixed(1)} min, against shareterm ${measured} (copied at the start of the run and run from the copy).`,
+      `Produced by \`${command}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${minutes.toFixed(1)} min, against shareterm ${measured}, copied at the start of the run and run from the copy.`,
       `Machine: ${machine}. Load average ${load0} at the start, ${load1} at the end (other work was running).`,
       `${rounds}. Each figure is the median over rounds; the systems run one after another in each round (plain, tmux, seed, shareterm, plain, …), each started fresh, both terminals 120×40.`,
       '',

@@ -66,14 +66,14 @@ export interface Context {
  * people rebuild dist/ in this checkout while a run goes on; the copy keeps
  * one version under test from the first round to the last.
  */
-export function snapshotCli(dir: string): string {
+export function snapshotCli(dir: string, root = ROOT): string {
   const cli = path.join(dir, 'cli');
   fs.mkdirSync(cli, { recursive: true });
-  fs.cpSync(path.join(ROOT, 'bin'), path.join(cli, 'bin'), { recursive: true });
-  const skip = new Set([path.join(ROOT, 'dist', 'test'), path.join(ROOT, 'dist', 'bench')]);
-  fs.cpSync(path.join(ROOT, 'dist'), path.join(cli, 'dist'), { recursive: true, filter: (src) => !skip.has(src) });
-  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(cli, 'package.json'));
-  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(cli, 'node_modules'));
+  fs.cpSync(path.join(root, 'bin'), path.join(cli, 'bin'), { recursive: true });
+  const skip = new Set([path.join(root, 'dist', 'test'), path.join(root, 'dist', 'bench')]);
+  fs.cpSync(path.join(root, 'dist'), path.join(cli, 'dist'), { recursive: true, filter: (src) => !skip.has(src) });
+  fs.copyFileSync(path.join(root, 'package.json'), path.join(cli, 'package.json'));
+  fs.symlinkSync(fs.realpathSync(path.join(root, 'node_modules')), path.join(cli, 'node_modules'));
   return path.join(cli, 'bin', 'shareterm.js');
 }
 
