@@ -28,10 +28,10 @@ the e2e harness), which also answers terminal queries. A terminal stops
 reading its pty while 4 MiB wait to be parsed, as a real one falls behind.
 Times are \`performance.now()\` in that process, from the write of a key to
 the pty to the moment the screen shows the effect, checked after every chunk
-is parsed (no polling). Latencies use the arrival of the bytes that completed
-the change; throughput uses the end of their parse. (xterm's headless parser
-starts each batch on a \`setTimeout\`, ≥ 1 ms in Node, which no real terminal
-has: counting it would add a millisecond to every echo of every system.)
+is parsed (no polling). Latencies count to the arrival of the bytes that
+completed the change, as a terminal that parses on read would show them (a
+model that defers parsing to a timer tick is not charged for it); throughput
+counts to the end of their parse, since a terminal must parse all it is sent.
 
 **Throughput.** A ${st.sizeMiB} MiB file of generated coloured text (log lines with
 dim times and coloured levels, \`ls --color\` columns, 256-colour words, prose;

@@ -6,9 +6,9 @@
 //
 // Two times come back from a wait. `arrived`: when the bytes that completed
 // the match reached the terminal (read from the pty). `visible`: when the
-// emulator had parsed them. xterm's headless parser starts each batch on a
-// setTimeout (≥ 1 ms in Node), a delay no real terminal has, so latencies
-// use `arrived`; throughput uses `visible`, which includes the parse work a
+// emulator had parsed them. xterm headless may start a parse on a timer tick
+// (≥ 1 ms in Node), a delay no real terminal has, so latencies use
+// `arrived`; throughput uses `visible`, which includes the parse work a
 // terminal must do for everything it is sent.
 
 import { performance } from 'node:perf_hooks';
