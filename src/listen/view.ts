@@ -15,6 +15,7 @@ import { detectCaps } from '../view/caps.js';
 import { bindTerminal, terminalSize } from '../view/tty.js';
 import { cleanLabel } from '../view/text.js';
 import type { Disposable } from '../lib/event.js';
+import { trace } from '../lib/debug.js';
 
 /** Who this listener is to the shares it helps, across their reconnects. */
 export const VIEWER_ID = randomBytes(12).toString('hex');
@@ -141,6 +142,7 @@ export class HelperView {
   }
 
   private input(d: Uint8Array): void {
+    trace?.(`typed ${d.length}`);
     if (this.readOnly) {
       this.viewer.showNotice('you are read-only: your keys are not sent');
       return;
@@ -197,6 +199,7 @@ export class HelperView {
         break;
       }
       case 'snap': {
+        trace?.(`got snap ${m.data.length}`);
         let r = this.replicas.get(m.w);
         if (!r) {
           // A replica's answers to queries are dropped: only the user's side answers.

@@ -12,7 +12,12 @@ export const MIN_WINDOW = 16 << 10; // bytes
 export const MAX_WINDOW = 4 << 20; // bytes
 /** Window before the first measurement. */
 export const INITIAL_WINDOW = 64 << 10; // bytes
-/** How many round trips' worth of the delivery rate may be in flight. */
+/**
+ * How many round trips' worth of the delivery rate may be in flight. More
+ * than one, or the rate could never be seen to exceed what the window lets
+ * through (BBR's gain); not much more, because whatever is in flight when the
+ * helper presses Ctrl-C must drain before the fresh prompt can show.
+ */
 const RTT_MULTIPLE = 2;
 /** How long a delivery-rate sample stays the maximum (BBR keeps ~10 RTTs). */
 const RATE_WINDOW = 2000; // ms
@@ -22,6 +27,8 @@ const MAX_HISTORY = 4096;
 interface Sent {
   end: number; // stream offset after this send
   at: number; // ms
+  ackedThen: number; // bytes acknowledged when this was sent
+  ackedAt: number; // when that acknowledgement came (or the send, if later)
 }
 
 /** Bookkeeping of bytes sent, acknowledged, and the window between them. */
@@ -65,11 +72,12 @@ export class FlowControl {
   onSend(bytes: number): void {
     if (bytes <= 0) return;
     this.sent += bytes;
-    this.history.push({ end: this.sent, at: this.now() });
+    const at = this.now();
+    this.history.push({ end: this.sent, at, ackedThen: this.acked, ackedAt: Math.max(this.lastAck.at, at) });
     if (this.history.length > MAX_HISTORY) {
       // Merge the two oldest: their RTT sample will be a little long, never short.
       const [a, b] = this.history.splice(0, 2) as [Sent, Sent];
-      this.history.unshift({ end: b.end, at: a.at });
+      this.history.unshift({ ...a, end: b.end });
     }
   }
 
@@ -78,23 +86,21 @@ export class FlowControl {
     if (!(n > this.acked) || n > this.sent) return; // stale, duplicate, or impossible
     const now = this.now();
     // RTT: from the send that completed this offset to now.
-    let first: Sent | undefined;
     let last: Sent | undefined;
-    while (this.history.length > 0 && this.history[0]!.end <= n) {
-      last = this.history.shift();
-      first ??= last;
-    }
-    if (last) this.minRtt = Math.min(this.minRtt, now - last.at);
-    // Delivery rate: the bytes this ack covers over the time they were in
-    // flight — since the previous ack, or since they were sent if the
-    // stream had gone idle in between.
-    const since = Math.max(this.lastAck.at, first?.at ?? this.lastAck.at);
-    const dt = now - since;
-    if (since > 0 && dt > 0) {
-      const rate = (n - this.acked) / dt;
-      if (rate >= this.bestRate || now - this.bestRateAt > RATE_WINDOW) {
-        this.bestRate = rate;
-        this.bestRateAt = now;
+    while (this.history.length > 0 && this.history[0]!.end <= n) last = this.history.shift();
+    if (last) {
+      this.minRtt = Math.min(this.minRtt, now - last.at);
+      // Delivery rate, as BBR samples it: bytes acknowledged since that send
+      // went out, over the time since the acknowledgement before it. The
+      // interval spans about a round trip, so bursts of acknowledgements (a
+      // viewer parsing a big batch) do not read as a fast link.
+      const dt = now - last.ackedAt;
+      if (dt > 0) {
+        const rate = (n - last.ackedThen) / dt;
+        if (rate >= this.bestRate || now - this.bestRateAt > RATE_WINDOW) {
+          this.bestRate = rate;
+          this.bestRateAt = now;
+        }
       }
     }
     this.lastAck = { n, at: now };

@@ -8,6 +8,7 @@ import type { PtyFactory } from './pty.js';
 import type { StreamItem } from './term.js';
 import { Window } from './window.js';
 import { FlowControl } from './flow.js';
+import { trace } from '../lib/debug.js';
 import { Emitter, type Disposable } from '../lib/event.js';
 import { runCommand } from './commands.js';
 
@@ -118,6 +119,7 @@ export class Client {
   /** The viewer has processed its stream up to byte `n` (see streamBytes). */
   ack(n: number): void {
     this.flow.onAck(n);
+    trace?.(`ack ${n} inflight ${this.flow.inFlight} window ${this.flow.window} rtt ${this.flow.rtt} behind ${this.behind}`);
     if (this.behind && this.flow.inFlight <= this.flow.window / 2) {
       this.behind = false;
       this.session.follow(this, RESYNC_SCROLLBACK);
@@ -214,6 +216,7 @@ export class Session {
   input(c: Client, data: Uint8Array | string): void {
     // Read-only is enforced here, on the sharing side, whatever a peer sends.
     if (!c.canWrite || c.detached) return;
+    trace?.(`input ${data.length} from ${c.name}`);
     this.activeWindow?.input(data);
   }
 
@@ -255,6 +258,7 @@ export class Session {
       const snap: Snap = { t: 'snap', w: w.id, cols: w.model.cols, rows: w.model.rows, data };
       // A snapshot always goes, window or not: it is what ends being behind.
       c.flow.onSend(streamBytes(snap));
+      trace?.(`snap ${data.length} chars, ${following.length} following`);
       c.sink.send(snap);
       c.live = w.id;
       for (const item of following) this.streamTo(c, streamEvent(w.id, item));
@@ -357,6 +361,7 @@ export class Session {
   private streamTo(c: Client, ev: Out | Resize): void {
     const n = streamBytes(ev);
     if (n > 0 && !c.flow.canSend(n)) {
+      if (!c.behind) trace?.(`behind: skip ${n} inflight ${c.flow.inFlight} window ${c.flow.window}`);
       c.live = undefined;
       c.generation++;
       c.behind = true;

@@ -35,6 +35,8 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): Record<
     SHELL: '/bin/bash',
     PS1: '$ ',
   };
+  // Tracing (src/lib/debug.ts) reaches the programs under test when asked for.
+  if (process.env.SHARETERM_DEBUG_LOG) env.SHARETERM_DEBUG_LOG = process.env.SHARETERM_DEBUG_LOG;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
