@@ -29,6 +29,24 @@ function str(v: unknown): string | undefined {
   return v === undefined ? undefined : String(v);
 }
 
+/** Lines of history kept per window, as tmux's history-limit. */
+export const DEFAULT_SCROLLBACK = 2000; // lines
+const MAX_SCROLLBACK = 100_000; // lines
+
+function parseScrollback(v: unknown): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_SCROLLBACK || String(v).trim() === '') {
+    throw new UserError(`--scrollback ${String(v)} is not a number of lines — use 0 to ${MAX_SCROLLBACK}`);
+  }
+  return n;
+}
+
+const scrollbackOption = {
+  type: 'string',
+  default: String(DEFAULT_SCROLLBACK),
+  describe: 'Lines of history kept per window (C-b [ scrolls back)',
+} as const;
+
 const prefixOption = {
   type: 'string',
   default: 'C-b',
@@ -58,6 +76,7 @@ function build(argv: string[]): Argv {
           .option('once', { type: 'boolean', default: false, describe: 'Exit after the first session instead of waiting for the next' })
           .option('name', { type: 'string', describe: 'Your name as the user sees it (default: user@host)' })
           .option('prefix', prefixOption)
+          .option('scrollback', scrollbackOption)
           .conflicts('token', 'token-file'),
       async (a) => {
         const { runListen } = await import('../listen/listen.js');
@@ -74,6 +93,7 @@ function build(argv: string[]): Argv {
           once: Boolean(a.once),
           name: str(a.name),
           prefix: parsePrefix(String(a.prefix)),
+          scrollback: parseScrollback(a.scrollback),
         }));
       },
     )
@@ -94,6 +114,7 @@ function build(argv: string[]): Argv {
           .option('read-only', { type: 'boolean', default: false, describe: 'The helper may watch but never type (enforced here)' })
           .option('name', { type: 'string', describe: 'Your name as the helper sees it (default: user@host)' })
           .option('prefix', prefixOption)
+          .option('scrollback', scrollbackOption)
           .conflicts('ca', 'fingerprint'),
       async (a) => {
         const { runShare } = await import('../share/share.js');
@@ -110,6 +131,7 @@ function build(argv: string[]): Argv {
           readOnly: Boolean(a['read-only']),
           name: str(a.name),
           prefix: parsePrefix(String(a.prefix)),
+          scrollback: parseScrollback(a.scrollback),
           command: rest,
         }));
       },

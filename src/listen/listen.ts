@@ -33,6 +33,7 @@ export interface ListenOptions {
   once: boolean;
   name?: string;
   prefix: number;
+  scrollback: number; // lines per replica
 }
 
 /** Listen until interrupted (or, with --once, until the first session ends). */
@@ -137,7 +138,7 @@ export async function runListen(opts: ListenOptions): Promise<number> {
       }
     }
     process.stderr.write(`shareterm: attaching to ${from}\n`);
-    current = new HelperView(hello, { readOnly: opts.readOnly, prefix: opts.prefix, helperName });
+    current = new HelperView(hello, { readOnly: opts.readOnly, prefix: opts.prefix, helperName, scrollback: opts.scrollback });
     current.attach(link, hello);
     const reason = await current.done;
     process.stderr.write(`shareterm: session with ${cleanLabel(hello.name, 64)} ended: ${reason}\n`);

@@ -23,8 +23,6 @@ export const VIEWER_ID = randomBytes(12).toString('hex');
 const INPUT_CHUNK = 32 << 10; // bytes
 /** Input kept for resending after a reconnect. */
 const INPUT_LOG = 1 << 20; // bytes
-/** Scrollback kept in each replica. */
-const SCROLLBACK = 5000; // lines
 /** Stop reading the connection when this much output waits to be parsed… */
 const REPLICA_HIGH_WATER = 4 << 20; // bytes
 /** …and read again below this. */
@@ -38,6 +36,7 @@ export interface ViewOptions {
   readOnly: boolean;
   prefix: number;
   helperName: string;
+  scrollback: number; // lines kept per replica
 }
 
 /** One share, shown on this terminal until it ends. */
@@ -203,7 +202,7 @@ export class HelperView {
         let r = this.replicas.get(m.w);
         if (!r) {
           // A replica's answers to queries are dropped: only the user's side answers.
-          r = new TermModel({ cols: m.cols, rows: m.rows, scrollback: SCROLLBACK });
+          r = new TermModel({ cols: m.cols, rows: m.rows, scrollback: this.opts.scrollback });
           this.replicas.set(m.w, r);
         }
         r.reset(m.cols, m.rows);

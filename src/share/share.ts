@@ -15,8 +15,6 @@ import { bindTerminal, haveTerminal, terminalSize } from '../view/tty.js';
 import type { VerifyPolicy } from '../tls/verify.js';
 import { HelperConnection, connect, newSessionId, type Connected, type DialContext } from './helper.js';
 
-/** Scrollback kept per window. */
-const SCROLLBACK = 5000; // lines
 
 export interface ShareOptions {
   host: string;
@@ -30,6 +28,7 @@ export interface ShareOptions {
   readOnly: boolean;
   name?: string;
   prefix: number;
+  scrollback: number; // lines per window
   command: string[];
 }
 
@@ -103,7 +102,7 @@ function runSession(opts: ShareOptions, ctx: DialContext, first: Connected): Pro
 
   const session = new Session({
     name, file: file!, args, cwd: process.cwd(), env,
-    cols: size.cols, rows: Math.max(1, size.rows - 1), scrollback: SCROLLBACK, spawn: spawnPty,
+    cols: size.cols, rows: Math.max(1, size.rows - 1), scrollback: opts.scrollback, spawn: spawnPty,
   });
 
   let owner: Client | undefined;

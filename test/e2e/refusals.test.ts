@@ -230,5 +230,6 @@ test.serial('bad input from the person: one line, non-zero exit, no stack trace'
   assertOneLine(t, await run(['share', '127.0.0.1', 'seventy']), /port/);
   assertOneLine(t, await run(['listen', '--bogus']), /Unknown argument|bogus/);
   assertOneLine(t, await run(['listen', '--prefix', 'x']), /--prefix/);
+  assertOneLine(t, await run(['share', '127.0.0.1', '7', '--scrollback', '-1']), /--scrollback -1 is not a number of lines/);
   assertOneLine(t, await run([]), /command/);
 });
