@@ -133,6 +133,8 @@ export class HelperConnection {
   private retryDelay = RETRY_MIN;
   private attempts = 0;
   private stopped = false;
+  /** The user has been told who the helper is and which keys control them. */
+  private introduced = false;
 
   constructor(
     private readonly ctx: DialContext,
@@ -179,7 +181,9 @@ export class HelperConnection {
       { name, role: 'helper', canWrite: !locked, lockedReadOnly: locked, cols: hello.cols, rows: hello.rows, local: false },
     );
     this.events.state(`shared with ${name}`, true);
-    this.events.notice(`${name} is watching${locked ? ' (read-only)' : ' and may type'} — ${locked ? '' : `${this.keys.toggle} toggles typing, `}${this.keys.kick} disconnects`);
+    if (this.introduced) this.events.notice(`reconnected to ${name}`);
+    else this.events.notice(`${name} is watching${locked ? ' (read-only)' : ' and may type'} — ${locked ? '' : `${this.keys.toggle} toggles typing, `}${this.keys.kick} disconnects`);
+    this.introduced = true;
     link.onMessage.on((m) => {
       switch (m.t) {
         case 'in':
