@@ -16,6 +16,7 @@ export interface Results {
   rssPeak: Partial<Record<SystemName, Record<string, number>[]>>;
   cpu: Partial<Record<SystemName, Record<string, number>[]>>; // CPU s per process during the throughput run
   seconds: Partial<Record<SystemName, number[]>>; // duration of the throughput run
+  benchCpu: Partial<Record<SystemName, number[]>>; // CPU s of the benchmark process (terminal emulators) in it
   sides: Partial<Record<SystemName, Record<string, 'user' | 'helper'>>>;
   ctrlc: Partial<Record<SystemName, number[]>>; // s, Infinity: did not recover
   ctrlcQueued: Partial<Record<SystemName, number[]>>; // bytes held by the link at Ctrl-C
@@ -31,7 +32,7 @@ export interface Results {
 
 export function emptyResults(): Results {
   return {
-    throughput: {}, termBytes: {}, echoHelper: {}, echoUser: {}, rssIdle: {}, rssPeak: {}, cpu: {}, seconds: {}, sides: {},
+    throughput: {}, termBytes: {}, echoHelper: {}, echoUser: {}, rssIdle: {}, rssPeak: {}, cpu: {}, seconds: {}, benchCpu: {}, sides: {},
     ctrlc: {}, ctrlcQueued: {}, ctrlcHeld: {}, wire: {}, wireForward: {}, wirePaced: {}, wirePacedForward: {}, idle: {}, startup: undefined, errors: [],
   };
 }
@@ -209,6 +210,7 @@ export function roundsTable(r: Results, st: Settings): string {
     if (cells.some((c) => c !== '—')) lines.push(`| ${name} | ${cells.join(' | ')} |`);
   };
   add('throughput, MiB/s', (s) => fmtList(r.throughput[s], 1));
+  add('… CPU of the benchmark process (the terminal emulators) meanwhile, s', (s) => fmtList(r.benchCpu[s], 2));
   add('helper echo p50 / p99, ms', (s) => (r.echoHelper[s] ?? []).map((e) => `${e.p50.toFixed(2)}/${e.p99.toFixed(2)}`).join(', ') || '—');
   add('user echo p50 / p99, ms', (s) => (r.echoUser[s] ?? []).map((e) => `${e.p50.toFixed(2)}/${e.p99.toFixed(2)}`).join(', ') || '—');
   add('Ctrl-C on the slow link, s', (s) => fmtList(r.ctrlc[s], 2));

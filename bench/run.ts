@@ -124,6 +124,13 @@ function options(argv: string[]): Options {
   };
 }
 
+/** An error in one line: the message, then the non-blank lines of any screen it carries. */
+function oneLine(e: string): string {
+  const [first, ...rest] = e.split('\n');
+  const screen = rest.filter((l) => l.trim() !== '' && l !== '---').map((l) => l.trim());
+  return screen.length > 0 ? `${first} ${screen.join(' / ').slice(0, 400)}` : first!;
+}
+
 const log = (s: string): void => {
   process.stderr.write(`bench: ${s}\n`);
 };
@@ -181,7 +188,7 @@ async function main(): Promise<void> {
     ? gitState()
     : fs.existsSync(path.join(o.cli, '.git'))
       ? `${gitState(o.cli)} built in ${o.cli}`
-      : `built in ${o.cli}${fs.existsSync(path.join(o.cli, 'COMMIT')) ? ` from commit ${fs.readFileSync(path.join(o.cli, 'COMMIT'), 'utf8').trim()}` : ''}`;
+      : `built in ${o.cli}${fs.existsSync(path.join(o.cli, 'COMMIT')) ? ` from commit ${fs.readFileSync(path.join(o.cli, 'COMMIT'), 'utf8').trim()} (\`git archive\` of it, node_modules linked, \`npm run build\`)` : ''}`;
   const size = Math.round(o.sizeMiB * (1 << 20));
   const file = floodFile(size);
   const pace = paceScript(dir);
@@ -232,7 +239,8 @@ async function main(): Promise<void> {
               push(results.termBytes, s, t.termBytesPerByte);
               push(results.cpu, s, t.cpu);
               push(results.seconds, s, t.seconds);
-              said.push(`${t.mibps.toFixed(1)} MiB/s (${t.seconds.toFixed(2)} s${t.polled ? ', found by polling' : ''}; CPU s ${Object.entries(t.cpu).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`);
+              push(results.benchCpu, s, t.benchCpu);
+              said.push(`${t.mibps.toFixed(1)} MiB/s (${t.seconds.toFixed(2)} s${t.polled ? ', found by polling' : ''}; CPU s ${Object.entries(t.cpu).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}, terminal emulators ${t.benchCpu.toFixed(2)})`);
             }
             if (has('memory')) push(results.rssPeak, s, weigh(procs, true));
             log(`round ${r}/${o.rounds} ${s}: ${said.join('; ')}`);
@@ -323,7 +331,7 @@ async function main(): Promise<void> {
     memoryTable(results, st),
     '',
     skippedText,
-    results.errors.length > 0 ? `Errors:\n${results.errors.map((e) => `- ${e.split('\n')[0]}`).join('\n')}` : '',
+    results.errors.length > 0 ? `Errors:\n${results.errors.map((e) => `- ${oneLine(e)}`).join('\n')}` : '',
   ].filter((x, i, a) => x !== '' || a[i - 1] !== '').join('\n');
   process.stdout.write(`\n${report}\n\n${rounds}; took ${minutes.toFixed(1)} min; load average ${load0} at the start, ${load1} at the end.\n`);
 
@@ -352,7 +360,7 @@ async function main(): Promise<void> {
       '',
       roundsTable(results, st),
       '',
-      results.errors.length > 0 ? `## Errors\n\n${results.errors.map((e) => `- ${e.split('\n')[0]}`).join('\n')}\n` : '',
+      results.errors.length > 0 ? `## Errors\n\n${results.errors.map((e) => `- ${oneLine(e)}`).join('\n')}\n` : '',
       notes(st),
     ].join('\n').replace(/\n{3,}/g, '\n\n');
     fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), md);
