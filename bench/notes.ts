@@ -42,7 +42,10 @@ infinitely fast terminal), so the one emulating process spends its time on
 the helper's screen, the one timed. tmux and shareterm draw screens rather
 than forward the stream: "bytes drawn per output byte" shows how much reached
 the helper's terminal. CPU per process comes from \`/proc/PID/stat\` over the
-same interval.
+same interval. The plain pty column is the speed at which the emulator here
+(xterm headless) parses this text: a ceiling for any program that must parse
+every byte into one such model, as shareterm's \`share\` does (and \`listen\`'s
+replica again, for what is forwarded).
 
 **Echo.** ${st.keys} keys at the bash prompt, one at a time, the next 20–40 ms
 after the echo of the last (a fast typist; longer than a 16 ms frame), the line

@@ -352,7 +352,7 @@ async function main(): Promise<void> {
       '',
       skippedText,
       '',
-      '## Resident memory per process',
+      '## Per process: memory, and CPU during the throughput flood',
       '',
       memoryTable(results, st),
       '',
