@@ -4,6 +4,7 @@
 import type { Pty, PtyExit, PtyFactory } from './pty.js';
 import { TermModel, type StreamItem } from './term.js';
 import { Emitter, type Disposable } from '../lib/event.js';
+import { trace } from '../lib/debug.js';
 
 /** Stop reading the program once this much output waits to be parsed… */
 const PARSE_HIGH_WATER = 1 << 20; // bytes
@@ -104,7 +105,10 @@ export class Window {
     this.model.resize(cols, rows);
   }
 
+  private chunks = 0;
+
   private output(data: Uint8Array): void {
+    if (trace && ++this.chunks % 256 === 0) trace(`output chunk ${this.chunks} ${data.length} bytes, parse backlog ${this.model.pending}, paused ${this.paused}`);
     // Clients first: the model may parse it at once, and a snapshot taken
     // then includes it; a client that gets that snapshot must not get it again.
     this.onStream.fire(data);

@@ -107,7 +107,9 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
       if (this.compression) this.deflater = new Deflater();
       return !this.stream.writableNeedDrain;
     }
-    if (this.pending.length === 0) process.nextTick(() => this.flush());
+    // After this turn of the event loop, so that output read in one poll (several
+    // pty reads) goes out as one batch: one compressed frame, one TLS record.
+    if (this.pending.length === 0) setImmediate(() => this.flush());
     this.pending.push(frame);
     this.pendingBytes += frame.length;
     if (this.pendingBytes >= FLUSH_AT) this.flush();

@@ -8,6 +8,7 @@ import type { Layout, Role } from '../proto/messages.js';
 import type { TermModel, Modes } from '../mux/term.js';
 import { type Grid, createGrid, COLOR_P16, ATTR_BOLD, ATTR_DIM, ATTR_INVERSE } from '../mux/grid.js';
 import type { Disposable } from '../lib/event.js';
+import { trace } from '../lib/debug.js';
 import { Renderer, type Frame } from './render.js';
 import type { Caps } from './caps.js';
 import { InputTokenizer, isTerminalReply, parseMouse, encodeMouse, type Token } from './input.js';
@@ -455,8 +456,11 @@ export class Viewer {
     }
     this.lastDraw = Date.now();
     this.drawnAt = this.watched?.written ?? 0;
+    const t0 = trace ? performance.now() : 0;
     const out = this.renderer.render(this.compose());
+    const t1 = trace ? performance.now() : 0;
     if (out.length > 0 && !this.opts.write(out)) this.blocked = true;
+    trace?.(`draw ${this.opts.role}: ${out.length} bytes, render ${(t1 - t0).toFixed(1)} ms, write ${(performance.now() - t1).toFixed(1)} ms${this.blocked ? ', blocked' : ''}`);
   }
 
   /** The whole screen as it should look now. */
