@@ -132,12 +132,14 @@ export class HelperView {
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.graceTimer);
-    if (this.link && !this.link.isClosed) this.link.close(reason);
+    const goodbye = this.link && !this.link.isClosed ? this.link.close(reason) : Promise.resolve();
     this.link = undefined;
     this.terminal.dispose();
     for (const r of this.replicas.values()) r.dispose();
     this.replicas.clear();
-    this.resolveDone(reason);
+    // Done once the user's side has our goodbye: we may exit next, and a
+    // goodbye lost with us would read as a dropped connection there.
+    void goodbye.then(() => this.resolveDone(reason));
   }
 
   private input(d: Uint8Array): void {

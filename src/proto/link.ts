@@ -158,16 +158,31 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
     this.keepAliveTimer.unref();
   }
 
-  /** Say goodbye with a reason, then close. */
-  close(reason: string, farewell?: Out): void {
-    if (this.closed) return;
+  /**
+   * Say goodbye with a reason, then close. Resolves once the goodbye has
+   * been handed to the network (or after a second): a process about to exit
+   * must wait for it, or the peer sees a dropped connection instead.
+   */
+  close(reason: string, farewell?: Out): Promise<void> {
+    if (this.closed) return Promise.resolve();
     if (farewell) this.send(farewell);
     else this.send({ t: 'bye', reason } satisfies Bye as unknown as Out);
     this.flush();
     this.finish(reason, 'us');
+    const flushed = new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, 1000);
+      this.stream.once('finish', done);
+      this.stream.once('close', done);
+      if (this.stream.writableFinished || this.stream.destroyed) done();
+    });
     this.stream.end();
     // A peer that never reads must not keep the socket open forever.
     setTimeout(() => this.stream.destroy(), 2000).unref();
+    return flushed;
   }
 
   /** Close at once without a goodbye (protocol violations, dead peers). */

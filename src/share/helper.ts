@@ -156,12 +156,13 @@ export class HelperConnection {
     this.events.state('not shared', false);
   }
 
-  /** Close the connection for good (the session is ending). */
-  close(reason: string): void {
+  /** Close the connection for good (the session is ending); resolves once the goodbye is out. */
+  close(reason: string): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    if (this.link && !this.link.isClosed) this.link.close(reason);
+    if (this.link && !this.link.isClosed) return this.link.close(reason);
+    return Promise.resolve();
   }
 
   /** Attach the helper on a connection that has exchanged hellos. */

@@ -140,10 +140,11 @@ function runSession(opts: ShareOptions, ctx: DialContext, first: Connected): Pro
     /** Set when a signal ended the session: exit 128 + its number, as a shell reports it. */
     let signalled: number | undefined;
     session.onEnd.on((reason) => {
-      helper.close(reason);
+      const goodbye = helper.close(reason);
       terminal.dispose();
       process.stderr.write(`shareterm: session ended: ${reason}\n`);
-      resolve(signalled ?? 0);
+      // The helper must hear why before we exit, or it would wait for a reconnect.
+      void goodbye.then(() => resolve(signalled ?? 0));
     });
     const terminal = bindTerminal(viewer);
     session.start();
