@@ -111,11 +111,6 @@ export class Client {
     return runCommand(this.session, this, name, args);
   }
 
-  /** Ask for a fresh snapshot of the active window (after congestion or a reconnect). */
-  resync(): void {
-    this.session.follow(this);
-  }
-
   /** The viewer has processed its stream up to byte `n` (see streamBytes). */
   ack(n: number): void {
     this.flow.onAck(n);

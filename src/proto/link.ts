@@ -44,7 +44,6 @@ export interface LinkClose {
 export class Link<In extends { t: string }, Out extends { t: string }> {
   readonly onMessage = new Emitter<In>();
   readonly onClose = new Emitter<LinkClose>();
-  readonly onDrain = new Emitter<void>();
   private readonly decoder: FrameDecoder<In>;
   private closed = false;
   private pending: Uint8Array[] = [];
@@ -71,7 +70,6 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
     (stream as Partial<Socket>).setNoDelay?.(true);
     this.decoder = new FrameDecoder(opts.parse, opts.maxFrame ?? PREAUTH_MAX_FRAME, { compression: this.compression });
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
-    stream.on('drain', () => this.onDrain.fire());
     stream.on('error', (e: NodeJS.ErrnoException) => this.finish(describeSocketError(e), 'network'));
     stream.on('end', () => this.finish('the connection was closed by the peer', 'network'));
     stream.on('close', () => this.finish('the connection was closed', 'network'));
@@ -92,7 +90,8 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
   }
 
   /**
-   * Queue a message; false when the stream wants us to wait for onDrain.
+   * Queue a message; false when the stream's own buffer is full (flow
+   * control proper is by the viewer's acknowledgements, see mux/flow.ts).
    * Messages sent in one turn of the event loop go out as one write (and,
    * when large enough and agreed, one compressed frame).
    */
@@ -224,7 +223,6 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
     this.onClose.fire({ reason, byUs: by === 'us', by });
     this.onMessage.clear();
-    this.onDrain.clear();
   }
 }
 
