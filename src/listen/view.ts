@@ -111,6 +111,8 @@ export class HelperView {
       for (const e of kept) link.send({ t: 'in', data: e.data, seq: e.seq });
     }
     this.viewer.setConnection('connected', true);
+    // A new connection is a new client to the session: it must hear we scroll.
+    if (this.viewer.scrolling) link.send({ t: 'cmd', name: 'scroll-mode', args: [1] });
     link.onMessage.on((m) => this.message(m));
     link.onClose.on((c) => {
       if (this.link !== link) return;
@@ -213,6 +215,7 @@ export class HelperView {
         r.write(m.data, () => {
           this.parsed(rr, link);
           this.acknowledge(n, link);
+          this.viewer.reloaded();
         });
         this.viewer.refresh();
         break;

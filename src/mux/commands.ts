@@ -102,6 +102,14 @@ export const COMMANDS: Record<string, CommandEntry> = {
       return `${h.name} ${now}`;
     },
   },
+  'scroll-mode': {
+    who: 'anyone',
+    usage: 'scroll-mode 1|0',
+    run: (s, c, args) => {
+      s.setScrolling(c, args[0] === 1 || args[0] === '1');
+      return undefined;
+    },
+  },
   kick: {
     who: 'owner',
     usage: 'kick [CLIENT]',

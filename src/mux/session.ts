@@ -5,7 +5,7 @@
 
 import type { Layout, Snap, Out, Resize, Notice, End, Role, ClientInfo } from '../proto/messages.js';
 import type { PtyFactory } from './pty.js';
-import type { StreamItem } from './term.js';
+import { SNAPSHOT_SCROLLBACK, type StreamItem } from './term.js';
 import { Window } from './window.js';
 import { FlowControl } from './flow.js';
 import { trace } from '../lib/debug.js';
@@ -16,6 +16,18 @@ import { runCommand } from './commands.js';
 export const STATUS_ROWS = 1; // rows
 /** Scrollback sent with a resync after congestion: the screen is what matters then. */
 const RESYNC_SCROLLBACK = 0; // lines
+/**
+ * Output a viewer is streamed raw, in a burst and per second after it: an
+ * echo, a screenful from vim or `ls`, a build's steady trickle. More than
+ * that (a flood) is paced instead: the viewer gets the current screen once
+ * per PACED_FRAME, never the bytes in between, so neither the wire nor the
+ * viewer's parser carries output nobody can read (mosh's frames; tmux's
+ * clients likewise see redraws, not the program's bytes).
+ */
+export const RAW_BURST = 64 << 10; // bytes
+export const RAW_RATE = 256 << 10; // bytes per second
+/** A paced viewer's frame interval: a flood is shown at 30 frames a second. */
+export const PACED_FRAME = 33; // ms
 /** How often window names follow the foreground program (tmux automatic-rename). */
 const RENAME_POLL = 1000; // ms
 const MAX_WINDOWS = 100;
@@ -73,6 +85,21 @@ export class Client {
   readonly flow = new FlowControl();
   /** Output was skipped because the window was full: a snapshot is owed once it drains. */
   behind = false;
+  /** Raw output this client may still be streamed before it is paced (RAW_BURST, RAW_RATE). */
+  rawBudget = RAW_BURST;
+  rawBudgetAt = 0;
+  /** Shown a flood as frames: output is skipped, a snapshot goes every PACED_FRAME. */
+  paced = false;
+  /** Output was skipped since the last paced frame. */
+  owed = false;
+  pacer: NodeJS.Timeout | undefined;
+  /**
+   * The viewer is scrolling back: it is streamed raw (never paced), so the
+   * history it reads stays whole; see Session.setScrolling.
+   */
+  scrolling = false;
+  /** The viewer's copy of the history is short (a resync or a paced frame replaced it). */
+  partialHistory = false;
 
   constructor(
     private readonly session: Session,
@@ -201,6 +228,7 @@ export class Session {
     if (c.detached) return;
     c.detached = true;
     c.generation++;
+    clearTimeout(c.pacer);
     const i = this.clients.indexOf(c);
     if (i >= 0) this.clients.splice(i, 1);
     c.sink.close(reason);
@@ -253,7 +281,8 @@ export class Session {
       const snap: Snap = { t: 'snap', w: w.id, cols: w.model.cols, rows: w.model.rows, data };
       // A snapshot always goes, window or not: it is what ends being behind.
       c.flow.onSend(streamBytes(snap));
-      trace?.(`snap ${data.length} chars, ${following.length} following`);
+      c.partialHistory = (scrollback ?? SNAPSHOT_SCROLLBACK) < Math.min(this.opts.scrollback, SNAPSHOT_SCROLLBACK);
+      trace?.(`snap ${data.length} chars, ${following.length} following${c.paced ? ', paced' : ''}`);
       c.sink.send(snap);
       c.live = w.id;
       for (const item of following) this.streamTo(c, streamEvent(w.id, item));
@@ -355,6 +384,7 @@ export class Session {
    */
   private streamTo(c: Client, ev: Out | Resize): void {
     const n = streamBytes(ev);
+    if (n > 0 && this.pace(c, n)) return;
     if (n > 0 && !c.flow.canSend(n)) {
       if (!c.behind) trace?.(`behind: skip ${n} inflight ${c.flow.inFlight} window ${c.flow.window}`);
       c.live = undefined;
@@ -364,6 +394,70 @@ export class Session {
     }
     c.flow.onSend(n);
     c.sink.send(ev);
+  }
+
+  /**
+   * Whether `n` bytes of output for `c` are skipped because it is paced (see
+   * RAW_BURST): true while it is, or once this output exhausts its budget.
+   */
+  private pace(c: Client, n: number): boolean {
+    if (c.scrolling) return false;
+    if (!c.paced) {
+      const now = Date.now();
+      c.rawBudget = Math.min(RAW_BURST, c.rawBudget + ((now - c.rawBudgetAt) * RAW_RATE) / 1000);
+      c.rawBudgetAt = now;
+      if (c.rawBudget >= n) {
+        c.rawBudget -= n;
+        return false;
+      }
+      trace?.(`paced: skip ${n}`);
+      c.paced = true;
+      c.pacer = setTimeout(() => this.paceFrame(c), PACED_FRAME);
+    }
+    c.owed = true;
+    c.live = undefined;
+    c.generation++;
+    return true;
+  }
+
+  /** A paced client's frame: the current screen if output was skipped, else back to streaming. */
+  private paceFrame(c: Client): void {
+    c.pacer = undefined;
+    if (c.detached || !c.paced) return;
+    if (c.owed) {
+      c.owed = false;
+      // While the window is full the acknowledgements resync it (Client.ack).
+      if (!c.behind) this.follow(c, RESYNC_SCROLLBACK);
+    } else if (c.live !== undefined) {
+      // A whole frame without output: stream again, with a fresh budget.
+      c.paced = false;
+      c.rawBudget = RAW_BURST;
+      c.rawBudgetAt = Date.now();
+      trace?.('paced: streaming again');
+      return;
+    }
+    // (Neither: the last frame's snapshot is still on its way.)
+    c.pacer = setTimeout(() => this.paceFrame(c), PACED_FRAME);
+  }
+
+  /**
+   * A viewer started (or stopped) scrolling back through its copy of the
+   * history. While it scrolls, it is streamed raw, never paced; if its
+   * history is short, it first gets the whole of it again.
+   */
+  setScrolling(c: Client, on: boolean): void {
+    if (c.local || c.scrolling === on) return;
+    c.scrolling = on;
+    if (!on) return;
+    if (c.paced) {
+      clearTimeout(c.pacer);
+      c.pacer = undefined;
+      c.paced = false;
+      c.owed = false;
+    }
+    c.rawBudget = RAW_BURST;
+    c.rawBudgetAt = Date.now();
+    if (c.partialHistory || c.live === undefined) this.follow(c, this.opts.scrollback);
   }
 
   private refreshNames(): void {
@@ -422,6 +516,7 @@ export class Session {
     const ev: End = { t: 'end', reason };
     for (const c of this.clients.splice(0)) {
       c.detached = true;
+      clearTimeout(c.pacer);
       c.sink.send(ev);
     }
     for (const w of this.windows.values()) {

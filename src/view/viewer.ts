@@ -151,9 +151,32 @@ export class Viewer {
       this.watchSub?.dispose();
       this.watched = m;
       this.watchSub = m?.onChange.on(() => this.scheduleDraw());
-      if (this.mode.kind === 'scroll') this.mode = { kind: 'normal' };
+      if (this.mode.kind === 'scroll') this.leaveScroll();
     }
     this.scheduleDraw();
+  }
+
+  /** True while the person scrolls back through the history (C-b [). */
+  get scrolling(): boolean {
+    return this.mode.kind === 'scroll';
+  }
+
+  /**
+   * The watched model was reset and refilled (a snapshot): a scroll-back
+   * position counted from the old history means nothing now, so scrolling
+   * goes on from the bottom of the new one.
+   */
+  reloaded(): void {
+    if (this.mode.kind !== 'scroll' || !this.watched) return;
+    this.mode.base = this.watched.scrollbackLength;
+    this.mode.offset = Math.min(this.mode.offset, this.mode.base);
+    this.scheduleDraw();
+  }
+
+  private leaveScroll(): void {
+    this.mode = { kind: 'normal' };
+    // The session paces floods again (its history copy may thin out).
+    this.opts.host.command('scroll-mode', [0]);
   }
 
   /** The terminal was resized. */
@@ -355,6 +378,9 @@ export class Viewer {
         const m = this.watched;
         if (!m) return;
         this.mode = { kind: 'scroll', offset: 0, base: m.scrollbackLength };
+        // The session streams us everything while we scroll, and sends the
+        // whole history first if our copy of it is short.
+        cmd('scroll-mode', 1);
         return;
       }
       case 'r':
@@ -406,7 +432,7 @@ export class Viewer {
     let off = mode.offset + grow;
     switch (k) {
       case 'q': case 'Escape': case 'C-c':
-        this.mode = { kind: 'normal' };
+        this.leaveScroll();
         return;
       case 'Up': case 'k': case 'C-y': off += 1; break;
       case 'Down': case 'j': case 'C-e': case 'Enter': off -= 1; break;

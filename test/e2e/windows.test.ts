@@ -187,6 +187,39 @@ test.serial('scrollback: the helper scrolls back; the user and the program are u
   await p.listen.waitFor(/^live-81$/m, 'back to the live view');
 });
 
+test.serial('scrollback after a flood: the helper, shown the flood in frames, gets the whole history back', async (t) => {
+  const p = await startPair();
+  await p.share.waitFor(/^\$$/m, 'prompt');
+  p.share.type('seq 1 60000\r');
+  await p.share.waitFor(/^60000$/m, 'the end of the flood (user)');
+  await p.listen.waitFor(/^60000$/m, 'the end of the flood (helper)');
+  p.share.type(`${P}[`);
+  p.listen.type(`${P}[`);
+  // Both scroll indicators count the same history: the helper's came back whole.
+  const count = (term: Term): string | undefined => /\[0\/(\d+)\]/.exec(term.text())?.[1];
+  await until(async () => {
+    await p.share.flushed();
+    await p.listen.flushed();
+    return count(p.share) !== undefined && count(p.share) === count(p.listen);
+  }, 'the same history on both sides');
+  t.true(Number(count(p.listen)) >= 1000, `history of ${count(p.listen)} lines`);
+  p.share.type('g');
+  p.listen.type('g');
+  // The same lines at the top of both histories (the helper's terminal is
+  // wider: its unused columns are dotted).
+  const top = (term: Term): string[] => term.lines().slice(0, 20).map((l) => l.replace(/[·.]*\[\d+\/\d+\]$/, '').replace(/[·.]+$/, '').trimEnd());
+  await until(async () => {
+    await p.share.flushed();
+    await p.listen.flushed();
+    return JSON.stringify(top(p.share)) === JSON.stringify(top(p.listen)) && /^5\d{4}$/.test(top(p.listen)[0]!);
+  }, 'the top of both histories to agree').catch((e) => {
+    throw new Error(`${(e as Error).message}\nuser:\n${p.share.text()}\nhelper:\n${p.listen.text()}`);
+  });
+  t.notRegex(p.listen.text(), /^60000$/m);
+  p.listen.type('q');
+  await p.listen.waitFor(/^60000$/m, 'back to the live view');
+});
+
 test.serial('vim from the helper side: arrows, insert, save — the file on disk changes', async (t) => {
   const dir = tempDir();
   const file = path.join(dir, 'notes.txt');

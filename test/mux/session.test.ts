@@ -170,3 +170,100 @@ test('windows: new, select, next, kill; remote clients follow with snapshots; la
   t.is(ended, 'the shell exited');
   t.true(v.events.some((e) => e.t === 'end'));
 });
+
+/** A FakeViewer that acknowledges what its replicas have parsed, as listen does. */
+class AckingViewer extends FakeViewer {
+  client: import('../../src/mux/session.js').Client | undefined;
+  private processed = 0;
+  override send(ev: ClientEvent): void {
+    super.send(ev);
+    if (ev.t === 'snap' || ev.t === 'out') {
+      const n = ev.data.length;
+      const m = this.replicas.get(ev.w);
+      if (m) m.flush(() => this.client?.ack((this.processed += n)));
+      else this.client?.ack((this.processed += n));
+    }
+  }
+  /** Bytes of output and snapshots received since `from` (an index into events). */
+  streamed(from = 0): number {
+    return this.events.slice(from).reduce((a, e) => a + (e.t === 'snap' || e.t === 'out' ? e.data.length : 0), 0);
+  }
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** Lines of output at about `rate` bytes per second, `bytes` in all; their text is `line N`. */
+async function flood(pty: EchoPty, bytes: number, rate: number, first = 0): Promise<number> {
+  const t0 = Date.now();
+  let sent = 0;
+  let n = first;
+  while (sent < bytes) {
+    let chunk = '';
+    while (chunk.length < 4000) chunk += `\x1b[3${n % 8}mline ${n++}\x1b[m some words to fill the line up\r\n`;
+    pty.emit(chunk);
+    sent += chunk.length;
+    // Keep to the rate (the event loop runs meanwhile: timers, acks).
+    while (Date.now() - t0 < (sent / rate) * 1000) await new Promise((r) => setTimeout(r, 2));
+    await tick();
+  }
+  return n;
+}
+
+test('a flood is paced: the viewer gets the screen a frame at a time, not the bytes, then the stream again', async (t) => {
+  const ptys: EchoPty[] = [];
+  const s = makeSession(ptys);
+  const v = new AckingViewer();
+  const c = s.attach(v, { ...remote, name: 'bob', role: 'helper', canWrite: true, cols: 80, rows: 24 });
+  v.client = c;
+  await until(() => v.replicas.size === 1, 'first snapshot');
+  const from = v.events.length;
+  const out = 1 << 20;
+  await flood(ptys[0]!, out, 2 << 20); // 1 MiB in half a second
+  await until(() => !c.paced, 'the stream again after the flood');
+  const w = s.activeWindow!;
+  t.deepEqual(await screen(v.replicas.get(w.id)!), await screen(w.model), 'the viewer shows the last screen');
+  const snaps = v.events.slice(from).filter((e) => e.t === 'snap').length;
+  t.true(snaps >= 5, `frames during the flood (${snaps})`);
+  t.true(v.streamed(from) < out / 4, `sent ${v.streamed(from)} of ${out} bytes`);
+  // Once quiet, an echo streams as it is: no snapshot, no waiting for a frame.
+  const mark = v.events.length;
+  ptys[0]!.emit('echo!');
+  await until(() => v.events.length > mark, 'the echo');
+  t.deepEqual(v.events.slice(mark).map((e) => e.t), ['out']);
+  t.regex(v.replicas.get(w.id)!.lineText(w.model.cursor().y), /echo!$/);
+  s.end('done');
+});
+
+test('a viewer scrolling back gets the whole history once, then every byte (no pacing) until it stops', async (t) => {
+  const ptys: EchoPty[] = [];
+  const s = makeSession(ptys);
+  const v = new AckingViewer();
+  const c = s.attach(v, { ...remote, name: 'bob', role: 'helper', canWrite: true, cols: 80, rows: 24 });
+  v.client = c;
+  await until(() => v.replicas.size === 1, 'first snapshot');
+  let n = await flood(ptys[0]!, 512 << 10, 4 << 20);
+  await until(() => !c.paced, 'the flood is over');
+  const w = s.activeWindow!;
+  const replica = (): TermModel => v.replicas.get(w.id)!;
+  t.true(replica().scrollbackLength < 50, 'paced frames carry no history');
+  // C-b [ on the viewer sends scroll-mode 1.
+  t.is(c.command('scroll-mode', [1]), undefined);
+  await until(() => replica().scrollbackLength === w.model.scrollbackLength, 'the history');
+  await flushed(replica());
+  const history = (m: TermModel): string => m.snapshot(100);
+  t.is(history(replica()), history(w.model));
+  // While scrolling, a flood streams whole: the history stays complete.
+  const mark = v.events.length;
+  n = await flood(ptys[0]!, 256 << 10, 4 << 20, n);
+  await until(() => v.streamed(mark) >= 256 << 10, 'every byte');
+  t.false(v.events.slice(mark).some((e) => e.t === 'snap'), 'no frames while scrolling');
+  await flushed(replica());
+  t.is(history(replica()), history(w.model));
+  // q leaves scroll mode: floods are paced again.
+  t.is(c.command('scroll-mode', [0]), undefined);
+  const mark2 = v.events.length;
+  await flood(ptys[0]!, 512 << 10, 4 << 20, n);
+  await until(() => !c.paced, 'the flood is over');
+  t.true(v.events.slice(mark2).some((e) => e.t === 'snap'), 'paced again');
+  s.end('done');
+});
