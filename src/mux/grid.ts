@@ -36,12 +36,24 @@ export interface Grid {
   fg: Uint32Array;
   bg: Uint32Array;
   attrs: Uint16Array;
+  /**
+   * Damage tracking (grids made with `tracked`): 1 for each row whose cells
+   * changed since a renderer last drew the grid, which then clears it. Every
+   * write must go through setCell or TermModel.readGrid to keep it true.
+   */
+  damage?: Uint8Array;
+  /**
+   * For TermModel.readGrid on tracked grids: the emulator's raw cells each row
+   * was last read from, so an unchanged row is not read again. Dropped for a
+   * row when anything else writes to it.
+   */
+  sources?: (Uint32Array | undefined)[];
 }
 
-/** A blank grid of the given size (every cell a default-coloured space). */
-export function createGrid(cols: number, rows: number): Grid {
+/** A blank grid of the given size (every cell a default-coloured space); `tracked` keeps damage (see Grid). */
+export function createGrid(cols: number, rows: number, tracked = false): Grid {
   const n = cols * rows;
-  return {
+  const g: Grid = {
     cols,
     rows,
     chars: new Array<string>(n).fill(' '),
@@ -50,11 +62,21 @@ export function createGrid(cols: number, rows: number): Grid {
     bg: new Uint32Array(n),
     attrs: new Uint16Array(n),
   };
+  if (tracked) {
+    g.damage = new Uint8Array(rows).fill(1);
+    g.sources = new Array<Uint32Array | undefined>(rows).fill(undefined);
+  }
+  return g;
 }
 
 /** Set one cell; callers keep wide characters paired with their width-0 tail. */
 export function setCell(g: Grid, x: number, y: number, ch: string, width: number, fg: number, bg: number, attrs: number): void {
   const i = y * g.cols + x;
+  if (g.damage) {
+    if (g.chars[i] === ch && g.widths[i] === width && g.fg[i] === fg && g.bg[i] === bg && g.attrs[i] === attrs) return;
+    g.damage[y] = 1;
+    g.sources![y] = undefined;
+  }
   g.chars[i] = ch;
   g.widths[i] = width;
   g.fg[i] = fg;

@@ -361,47 +361,63 @@ export class TermModel {
     const rows = Math.max(0, Math.min(view.rows ?? grid.rows, grid.rows, this.term.rows - topRow));
     const base = Math.max(0, b.baseY - (view.scrollUp ?? 0)) + topRow;
     const cell: IBufferCell = b.getNullCell();
+    const { chars, widths, fg, bg, attrs, damage, sources } = grid;
     for (let y = 0; y < rows; y++) {
       const line = b.getLine(base + y);
+      // A tracked grid skips rows whose raw cells are as they were last read.
+      let raw: Uint32Array | undefined;
+      if (damage && sources) {
+        raw = rawCells(line, left, cols);
+        const was = sources[y];
+        if (raw && was && sameCells(was, raw)) continue;
+      }
+      let changed = false;
       let i = y * grid.cols;
       for (let x = 0; x < cols; x++, i++) {
+        let c: string;
+        let w: number;
+        let f: number;
+        let k: number;
+        let a: number;
         if (!line?.getCell(left + x, cell)) {
-          grid.chars[i] = ' ';
-          grid.widths[i] = 1;
-          grid.fg[i] = 0;
-          grid.bg[i] = 0;
-          grid.attrs[i] = 0;
-          continue;
+          c = ' ';
+          w = 1;
+          f = k = a = 0;
+        } else {
+          w = cell.getWidth();
+          const ch = cell.getChars();
+          c = w === 0 ? '' : ch === '' ? ' ' : ch;
+          // Default colours read as -1 from xterm: keep them COLOR_DEFAULT (0).
+          f = cell.isFgDefault() ? 0 : cell.getFgColorMode() | cell.getFgColor();
+          k = cell.isBgDefault() ? 0 : cell.getBgColorMode() | cell.getBgColor();
+          a = cell.isAttributeDefault()
+            ? 0
+            : (cell.isBold() ? 1 : 0) |
+              (cell.isDim() ? 2 : 0) |
+              (cell.isItalic() ? 4 : 0) |
+              (cell.isUnderline() ? 8 : 0) |
+              (cell.isBlink() ? 16 : 0) |
+              (cell.isInverse() ? 32 : 0) |
+              (cell.isInvisible() ? 64 : 0) |
+              (cell.isStrikethrough() ? 128 : 0) |
+              (cell.isOverline() ? 256 : 0);
         }
-        const w = cell.getWidth();
-        const ch = cell.getChars();
-        grid.chars[i] = w === 0 ? '' : ch === '' ? ' ' : ch;
-        grid.widths[i] = w;
-        // Default colours read as -1 from xterm: keep them COLOR_DEFAULT (0).
-        grid.fg[i] = cell.isFgDefault() ? 0 : cell.getFgColorMode() | cell.getFgColor();
-        grid.bg[i] = cell.isBgDefault() ? 0 : cell.getBgColorMode() | cell.getBgColor();
-        grid.attrs[i] = cell.isAttributeDefault()
-          ? 0
-          : (cell.isBold() ? 1 : 0) |
-            (cell.isDim() ? 2 : 0) |
-            (cell.isItalic() ? 4 : 0) |
-            (cell.isUnderline() ? 8 : 0) |
-            (cell.isBlink() ? 16 : 0) |
-            (cell.isInverse() ? 32 : 0) |
-            (cell.isInvisible() ? 64 : 0) |
-            (cell.isStrikethrough() ? 128 : 0) |
-            (cell.isOverline() ? 256 : 0);
+        // Half a wide character at either edge of the view cannot be shown.
+        if ((x === 0 && w === 0) || (x === cols - 1 && w === 2)) {
+          c = ' ';
+          w = 1;
+        }
+        if (chars[i] === c && widths[i] === w && fg[i] === f && bg[i] === k && attrs[i] === a) continue;
+        changed = true;
+        chars[i] = c;
+        widths[i] = w;
+        fg[i] = f;
+        bg[i] = k;
+        attrs[i] = a;
       }
-      // Half a wide character at either edge of the view cannot be shown.
-      const first = y * grid.cols;
-      if (cols > 0 && grid.widths[first] === 0) {
-        grid.chars[first] = ' ';
-        grid.widths[first] = 1;
-      }
-      const last = first + cols - 1;
-      if (cols > 0 && grid.widths[last] === 2) {
-        grid.chars[last] = ' ';
-        grid.widths[last] = 1;
+      if (damage && sources) {
+        if (changed) damage[y] = 1;
+        sources[y] = raw && !hasCombined(raw) ? copyCells(sources[y], raw) : undefined;
       }
     }
   }
@@ -424,4 +440,40 @@ export class TermModel {
     this.onBell.clear();
     this.term.dispose();
   }
+}
+
+/** Content word bit of a cell whose text is in the line's combined map (xterm's Content.IS_COMBINED_MASK). */
+const IS_COMBINED = 0x200000;
+
+/**
+ * The emulator's raw cells [left, left + cols) of a line (three words a cell:
+ * content, foreground, background), or undefined for a line too short. Reads
+ * xterm.js internals (pinned version), as snapshot.ts does.
+ */
+function rawCells(line: unknown, left: number, cols: number): Uint32Array | undefined {
+  const data = (line as { _line?: { _data?: Uint32Array; length?: number } } | undefined)?._line;
+  const words = data?._data;
+  if (!words || (data.length ?? 0) < left + cols) return undefined;
+  return words.subarray(left * 3, (left + cols) * 3);
+}
+
+/** Some cell's text is kept outside its words (combining characters): the words do not tell the whole story. */
+function hasCombined(raw: Uint32Array): boolean {
+  for (let i = 0; i < raw.length; i += 3) if ((raw[i]! & IS_COMBINED) !== 0) return true;
+  return false;
+}
+
+function sameCells(a: Uint32Array, b: Uint32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** `raw` copied into `into` when it fits, else into a new array. */
+function copyCells(into: Uint32Array | undefined, raw: Uint32Array): Uint32Array {
+  if (into && into.length === raw.length) {
+    into.set(raw);
+    return into;
+  }
+  return Uint32Array.from(raw);
 }

@@ -338,7 +338,7 @@ export class Renderer {
       this.cx = -1;
       this.drawn = true;
     }
-    if (cols > 0 && rows > 0) body += this.drawCells(g, this.last);
+    if (cols > 0 && rows > 0) body += this.drawCells(g, this.last, full);
 
     const tail = this.modeChanges(next.modes, full) + this.styleChange(next.cursor);
     let end = '';
@@ -420,8 +420,12 @@ export class Renderer {
     return s;
   }
 
-  /** The cells of `g` that differ from `last`, drawn; `last` becomes `g`. */
-  private drawCells(g: Grid, last: Grid): string {
+  /**
+   * The cells of `g` that differ from `last`, drawn; `last` becomes `g`. A
+   * grid that tracks damage has only its damaged rows looked at (all of them
+   * when `full`), and its damage cleared.
+   */
+  private drawCells(g: Grid, last: Grid, full: boolean): string {
     const cols = g.cols;
     const colors = this.caps.colors;
     const mask = this.mask;
@@ -436,7 +440,9 @@ export class Renderer {
     const same = (i: number): boolean =>
       (chars[i] === lchars[i] && widths[i] === lwidths[i] && fgs[i] === lfgs[i] && bgs[i] === lbgs[i] && attrss[i] === lattrs[i]) ||
       !differs(g, last, i);
+    const damage = full ? undefined : g.damage;
     for (let y = 0; y < g.rows; y++) {
+      if (damage && damage[y] === 0) continue;
       const row = y * cols;
       // Which cells changed; rows that did not are skipped whole.
       let first = -1;
@@ -526,6 +532,7 @@ export class Renderer {
       lbgs.set(bgs.subarray(row, row + cols), row);
       lattrs.set(attrss.subarray(row, row + cols), row);
     }
+    g.damage?.fill(0);
     return out;
   }
 

@@ -79,7 +79,13 @@ export function putText(g: Grid, x: number, y: number, s: string, pen: Pen, end 
     const w = codePointWidth(cp);
     if (w === 0) {
       // Combine with the previous cell, as a terminal would.
-      if (x > 0) g.chars[y * g.cols + x - 1] += ch;
+      if (x > 0) {
+        g.chars[y * g.cols + x - 1] += ch;
+        if (g.damage) {
+          g.damage[y] = 1;
+          g.sources![y] = undefined;
+        }
+      }
       continue;
     }
     if (x + w > end) break;

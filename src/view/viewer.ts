@@ -100,7 +100,7 @@ export class Viewer {
     this.opts = opts;
     this.cols = opts.cols;
     this.rows = opts.rows;
-    this.grid = createGrid(this.cols, this.rows);
+    this.grid = createGrid(this.cols, this.rows, true);
     this.renderer = new Renderer(opts.caps);
   }
 
@@ -184,7 +184,7 @@ export class Viewer {
     if (cols === this.cols && rows === this.rows) return;
     this.cols = Math.max(1, cols);
     this.rows = Math.max(2, rows);
-    this.grid = createGrid(this.cols, this.rows);
+    this.grid = createGrid(this.cols, this.rows, true);
     this.renderer.invalidate();
     this.opts.host.resize(this.cols, this.rows);
     this.scheduleDraw();

@@ -37,6 +37,8 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): Record<
   };
   // Tracing (src/lib/debug.ts) reaches the programs under test when asked for.
   if (process.env.SHARETERM_DEBUG_LOG) env.SHARETERM_DEBUG_LOG = process.env.SHARETERM_DEBUG_LOG;
+  // So do Node options for them alone (e.g. --cpu-prof to profile a run).
+  if (process.env.SHARETERM_CHILD_NODE_OPTIONS) env.NODE_OPTIONS = process.env.SHARETERM_CHILD_NODE_OPTIONS;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
