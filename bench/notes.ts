@@ -74,9 +74,11 @@ affected: its backlog is its window, not the kernel's buffers.
 (TLS records included, TCP/IP headers not) from Enter until 1 s after the
 end marker, divided by the bytes the program wrote. Two floods: a steady one
 (${st.pacedMiB} MiB of the text at ${st.pacedRate} MiB/s, from a small node script in the
-session), slow enough that nothing needs skipping, so the figure measures
-encoding and compression; and the \`cat\` of ${st.sizeMiB} MiB as fast as it goes,
-where tmux and shareterm skip what they cannot draw in time. For reference, the
+session), which the link could carry whole; and the \`cat\` of ${st.sizeMiB} MiB as fast
+as it goes. Both are floods to shareterm (over 64 KiB at once, then over
+256 KiB/s): the helper is sent the current screen 30 times a second, not the
+bytes (as tmux sends its clients redraws), and the whole history only when it
+scrolls back (\`C-b [\`, not measured here). For reference, the
 steady flood's own bytes deflate (zlib, one stream) to ${st.deflated.best.toFixed(3)} of their size at
 level 9 and ${st.deflated.fast.toFixed(3)} at level 1: compressing the stream alone cannot go
 much below that on this text.
