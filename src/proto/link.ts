@@ -7,6 +7,7 @@ import { encodeFrame, compressedFrame, FrameDecoder, PREAUTH_MAX_FRAME } from '.
 import { Deflater, COMPRESS_MIN } from './compress.js';
 import { ProtocolError, type Bye } from './messages.js';
 import { Emitter } from '../lib/event.js';
+import { printable } from '../lib/printable.js';
 
 /** Send a keepalive after this long without sending anything. */
 export const KEEPALIVE_INTERVAL = 7000; // ms
@@ -209,7 +210,7 @@ export class Link<In extends { t: string }, Out extends { t: string }> {
       if (m.t === 'bye') {
         // The peer is leaving on purpose: its reason is the one to show.
         const reason = (m as unknown as Bye).reason;
-        this.finish(reason.replace(/[\x00-\x1f\x7f-\x9f]/g, '?').slice(0, 200), 'peer');
+        this.finish(printable(reason, 200), 'peer');
         this.stream.end();
         return;
       }

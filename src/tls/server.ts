@@ -3,7 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import tls from 'node:tls';
 import { UserError } from '../cli/errors.js';
-import { printable } from './verify.js';
+import { printable } from '../lib/printable.js';
 
 /** Options of the listener's TLS server. */
 export interface TlsServerOptions {

@@ -1,6 +1,7 @@
 // Deciding whether the helper we reached is the one the user meant: the four
 // verification policies of `shareterm share` (SPEC §1, §4). Every refusal is a
 // VerifyError whose one line names the check in plain words and what to do.
+import { printable } from '../lib/printable.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import { UserError } from '../cli/errors.js';
@@ -64,10 +65,6 @@ const UNKNOWN_CA_CODES = new Set([
 const NAME_MISMATCH_CODES = new Set(['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH', 'IP_ADDRESS_MISMATCH']);
 const MAX_NAMES_SHOWN = 6; // names listed in a name-mismatch message before "…"
 
-/** Peer-supplied text is shown on the user's terminal: replace control characters so it cannot carry escapes. */
-export function printable(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
-}
 
 /** `Jan  1 00:00:00 2021 GMT` (OpenSSL's date) as 2021-01-01. */
 function day(opensslDate: string): string {

@@ -2,6 +2,7 @@
 // widths and writing strings into a grid. Program output never comes through
 // here; names from the peer do, so everything is stripped of controls.
 
+import { printable } from '../lib/printable.js';
 import { type Grid, setCell } from '../mux/grid.js';
 
 /** East Asian Wide/Fullwidth and emoji ranges: two cells (as wcwidth). */
@@ -37,12 +38,10 @@ export function codePointWidth(cp: number): number {
 
 /**
  * Make a string from the network or the user safe and single-line for our
- * chrome: C0/C1 controls, DEL and bidirectional overrides become '?' and the
- * length is bounded.
+ * chrome (see lib/printable.ts), at most `max` code points.
  */
 export function cleanLabel(s: string, max = 64): string {
-  const out = s.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
-  return [...out].slice(0, max).join('');
+  return printable(s, max);
 }
 
 /** Display width of a string in cells. */
