@@ -41,11 +41,15 @@ export class Replica {
   replica: TermModel | undefined;
   /** The snapshot has arrived: stream items now go straight to the replica. */
   live = false;
+  /** Resolves once live. */
+  readonly ready: Promise<void>;
+  private becameLive: () => void = () => {};
 
   constructor(
     readonly label: string,
     readonly window: TermModel,
   ) {
+    this.ready = new Promise((resolve) => (this.becameLive = resolve));
     // Session.follow: a snapshot at a settled point, then the items queued behind it.
     window.requestSnapshot((snap, following) => {
       // listen.ts, on 'snap': a replica at the window's size, reset, fed the snapshot.
@@ -55,6 +59,7 @@ export class Replica {
       for (const item of following) this.forward(item);
       this.live = true;
       this.onLive();
+      this.becameLive();
     });
   }
 

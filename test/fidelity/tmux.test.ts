@@ -82,7 +82,7 @@ async function tmuxScreen(name: string, bytes: Uint8Array, cols: number, rows: n
 async function helperScreen(bytes: Uint8Array, cols: number, rows: number): Promise<{ view: HelperView; window: TermModel }> {
   const window = new TermModel({ cols, rows, scrollback: 5000 });
   const view = new HelperView('helper', window, XTERM, cols, rows + 1);
-  await flushed(window); // the snapshot of the blank window
+  await view.ready; // the snapshot of the blank window (taken after a flush, so not before it)
   window.write(bytes);
   view.forward(bytes);
   await flushed(window);
