@@ -1,8 +1,11 @@
 // Certificates shareterm makes itself: the listener's self-signed identity
 // (created on first use, reused after) and the small CA of `shareterm certs`.
-// selfsigned costs ~100 ms to import, so it is loaded only inside the functions
-// that generate; `share` and `verify` never pay for it.
+// selfsigned costs ~100 ms to import and keeps a large X.509 stack in memory,
+// so it runs only in a short-lived worker thread when something is generated;
+// `share`, `verify` and a listener with an identity never load it.
 import { randomBytes, X509Certificate } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -110,7 +113,6 @@ async function generatePair(
   validity: { notBefore: Date; notAfter: Date },
   ca?: Pair,
 ): Promise<Pair> {
-  const { generate } = await import('selfsigned');
   const opts: GenerateOptions = {
     keyType: 'ec',
     curve: 'P-256',
@@ -120,8 +122,33 @@ async function generatePair(
     extensions,
   };
   if (ca) opts.ca = { key: ca.key, cert: ca.cert };
-  const out = await generate([{ name: 'commonName', value: escapeDnValue(cn) }], opts);
-  return { cert: out.cert, key: out.private };
+  return generateInWorker([{ name: 'commonName', value: escapeDnValue(cn) }], opts);
+}
+
+/**
+ * selfsigned's generate(), run in a worker thread that ends with the job:
+ * its X.509 stack (some 200 modules) is loaded there, never in the process
+ * that goes on to serve a session for hours.
+ */
+function generateInWorker(attrs: Parameters<typeof Generate>[0], opts: GenerateOptions): Promise<Pair> {
+  const modulePath = createRequire(import.meta.url).resolve('selfsigned');
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+    Promise.resolve()
+      .then(() => require(workerData.modulePath).generate(workerData.attrs, workerData.opts))
+      .then((out) => parentPort.postMessage({ cert: out.cert, key: out.private }))
+      .catch((e) => parentPort.postMessage({ error: String((e && e.message) || e) }));`,
+    { eval: true, workerData: { modulePath, attrs, opts } },
+  );
+  return new Promise((resolve, reject) => {
+    worker.once('message', (m: Pair | { error: string }) => {
+      void worker.terminate();
+      if ('error' in m) reject(new Error(`cannot make a certificate: ${m.error}`));
+      else resolve(m);
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`cannot make a certificate: the generator stopped (exit ${code})`)));
+  });
 }
 
 /** Validity from an hour ago (clock skew) for `days` days. */
