@@ -1,7 +1,8 @@
 // The listener's side of TLS: a server with a handshake deadline and, with
 // --client-ca, mandatory client certificates; plus the constant-time token check.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import tls from 'node:tls';
+import type tls from 'node:tls';
+import { nodeTls } from './node-tls.js';
 import { UserError } from '../cli/errors.js';
 import { printable } from '../lib/printable.js';
 
@@ -19,14 +20,16 @@ export interface TlsServerOptions {
 export function createTlsServer(opts: TlsServerOptions): tls.Server {
   let server: tls.Server;
   try {
-    server = tls.createServer({
+    server = nodeTls.createServer({
       cert: opts.cert,
       key: opts.key,
       minVersion: 'TLSv1.2',
       handshakeTimeout: opts.handshakeTimeoutMs,
       // TLS 1.3 session tickets are left on: they tell a dialling client that its
       // certificate was accepted (see dial.ts), and cost nothing here.
-      ...(opts.clientCa ? { requestCert: true, rejectUnauthorized: true, ca: opts.clientCa } : {}),
+      // Without --client-ca no certificate is ever verified here, so no CA is
+      // loaded (Node would otherwise parse its ~140 root certificates: ~1 MB).
+      ...(opts.clientCa ? { requestCert: true, rejectUnauthorized: true, ca: opts.clientCa } : { ca: [] }),
     });
   } catch (err) {
     throw new UserError(`cannot use the certificate and key (${(err as Error).message}) — check --cert/--key`);

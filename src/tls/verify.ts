@@ -3,10 +3,11 @@
 // VerifyError whose one line names the check in plain words and what to do.
 import { printable } from '../lib/printable.js';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import { UserError } from '../cli/errors.js';
 import { fingerprintOfDer, fingerprintsEqual, parseFingerprint } from './fingerprint.js';
 import { formatHostPort, KnownHosts } from './known-hosts.js';
+import { nodeTls } from './node-tls.js';
 import type { CaBundle } from './pem.js';
 
 /** Asks the person whether to trust a helper seen for the first time (y/N). */
@@ -114,7 +115,7 @@ function checkCa(socket: tls.TLSSocket, host: string, port: number, caFile: stri
   }
   // Checked here too, not only through authorizationError: Node skips the name check on some paths.
   const hostForCheck = net.isIP(host) ? host : host.replace(/\.$/, '');
-  if (socket.authorized !== true || tls.checkServerIdentity(hostForCheck, leaf) !== undefined) {
+  if (socket.authorized !== true || nodeTls.checkServerIdentity(hostForCheck, leaf) !== undefined) {
     throw new VerifyError(
       'name-mismatch',
       `${who}: its certificate does not name ${host} (name mismatch; it names ${namesOf(leaf)}) — connect using one of those names, or re-issue it with shareterm certs --name ${host}`,
