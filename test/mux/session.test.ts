@@ -1,7 +1,7 @@
 // The session without transport: echo ptys, clients as plain sinks, and a
 // replica model fed from a client's events that must match the window.
 import test from 'ava';
-import { Session, type ClientEvent, type ClientSink } from '../../src/mux/session.js';
+import { Session, type Client, type ClientEvent, type ClientSink } from '../../src/mux/session.js';
 import { type EchoPty, echoPtyFactory } from '../../src/mux/echo-pty.js';
 import { TermModel } from '../../src/mux/term.js';
 import { createGrid, rowText } from '../../src/mux/grid.js';
@@ -173,7 +173,7 @@ test('windows: new, select, next, kill; remote clients follow with snapshots; la
 
 /** A FakeViewer that acknowledges what its replicas have parsed, as listen does. */
 class AckingViewer extends FakeViewer {
-  client: import('../../src/mux/session.js').Client | undefined;
+  client: Client | undefined;
   private processed = 0;
   override send(ev: ClientEvent): void {
     super.send(ev);
@@ -209,13 +209,19 @@ async function flood(pty: EchoPty, bytes: number, rate: number, first = 0): Prom
   return n;
 }
 
-test('a flood is paced: the viewer gets the screen a frame at a time, not the bytes, then the stream again', async (t) => {
+/** A session with one remote helper that acknowledges, once its first snapshot is in. */
+async function ackingHelper(): Promise<{ ptys: EchoPty[]; s: Session; v: AckingViewer; c: Client }> {
   const ptys: EchoPty[] = [];
   const s = makeSession(ptys);
   const v = new AckingViewer();
   const c = s.attach(v, { ...remote, name: 'bob', role: 'helper', canWrite: true, cols: 80, rows: 24 });
   v.client = c;
   await until(() => v.replicas.size === 1, 'first snapshot');
+  return { ptys, s, v, c };
+}
+
+test('a flood is paced: the viewer gets the screen a frame at a time, not the bytes, then the stream again', async (t) => {
+  const { ptys, s, v, c } = await ackingHelper();
   const from = v.events.length;
   const out = 1 << 20;
   await flood(ptys[0]!, out, 2 << 20); // 1 MiB in half a second
@@ -235,12 +241,7 @@ test('a flood is paced: the viewer gets the screen a frame at a time, not the by
 });
 
 test('a viewer scrolling back gets the whole history once, then every byte (no pacing) until it stops', async (t) => {
-  const ptys: EchoPty[] = [];
-  const s = makeSession(ptys);
-  const v = new AckingViewer();
-  const c = s.attach(v, { ...remote, name: 'bob', role: 'helper', canWrite: true, cols: 80, rows: 24 });
-  v.client = c;
-  await until(() => v.replicas.size === 1, 'first snapshot');
+  const { ptys, s, v, c } = await ackingHelper();
   let n = await flood(ptys[0]!, 512 << 10, 4 << 20);
   await until(() => !c.paced, 'the flood is over');
   const w = s.activeWindow!;
