@@ -10,9 +10,8 @@ import type { Link } from '../proto/link.js';
 import { MAX_FRAME } from '../proto/frame.js';
 import { PROTOCOL_VERSION, type ShareMessage, type ViewMessage, type ShareHello } from '../proto/messages.js';
 import { TermModel } from '../mux/term.js';
-import { Viewer, prefixKeyName } from '../view/viewer.js';
-import { detectCaps } from '../view/caps.js';
-import { bindTerminal, terminalSize } from '../view/tty.js';
+import type { Viewer } from '../view/viewer.js';
+import { bindTerminal, terminalSize, terminalViewer } from '../view/tty.js';
 import { cleanLabel } from '../view/text.js';
 import type { Disposable } from '../lib/event.js';
 import { trace } from '../lib/debug.js';
@@ -64,15 +63,9 @@ export class HelperView {
     this.sessionId = hello.session;
     this.readOnly = opts.readOnly || hello.readOnly;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    const size = terminalSize();
-    this.viewer = new Viewer({
+    this.viewer = terminalViewer({
       role: 'helper',
       prefix: opts.prefix,
-      prefixName: prefixKeyName(opts.prefix),
-      caps: detectCaps(),
-      write: (s) => process.stdout.write(s),
-      cols: size.cols,
-      rows: size.rows,
       model: (id) => this.replicas.get(id),
       host: {
         input: (d) => this.input(d),

@@ -9,9 +9,8 @@ import { askYesNo } from '../cli/prompt.js';
 import type { Layout } from '../proto/messages.js';
 import { Session, type Client, type ClientEvent } from '../mux/session.js';
 import { spawnPty } from '../mux/pty.js';
-import { Viewer, prefixKeyName } from '../view/viewer.js';
-import { detectCaps } from '../view/caps.js';
-import { bindTerminal, haveTerminal, terminalSize } from '../view/tty.js';
+import { prefixKeyName } from '../view/viewer.js';
+import { bindTerminal, haveTerminal, terminalSize, terminalViewer } from '../view/tty.js';
 import type { VerifyPolicy } from '../tls/verify.js';
 import { HelperConnection, connect, newSessionId, type Connected, type DialContext } from './helper.js';
 
@@ -106,14 +105,9 @@ function runSession(opts: ShareOptions, ctx: DialContext, first: Connected): Pro
   });
 
   let owner: Client | undefined;
-  const viewer = new Viewer({
+  const viewer = terminalViewer({
     role: 'owner',
     prefix: opts.prefix,
-    prefixName: prefixKeyName(opts.prefix),
-    caps: detectCaps(),
-    write: (s) => process.stdout.write(s),
-    cols: size.cols,
-    rows: size.rows,
     model: (id) => session.window(id)?.model,
     host: {
       input: (d) => owner?.input(d),

@@ -4,7 +4,8 @@
 
 import fs from 'node:fs';
 import tty, { type ReadStream, type WriteStream } from 'node:tty';
-import type { Viewer } from './viewer.js';
+import { Viewer, prefixKeyName, type ViewerOptions } from './viewer.js';
+import { detectCaps } from './caps.js';
 import type { Disposable } from '../lib/event.js';
 
 /** Bytes that undo a viewer's changes, for the exit handler (last one wins). */
@@ -166,4 +167,17 @@ export function bindTerminal(viewer: Viewer, input: ReadStream = process.stdin, 
       restoreNow();
     },
   };
+}
+
+/** A viewer that draws on this process's terminal: its size, its capabilities, stdout. */
+export function terminalViewer(opts: Pick<ViewerOptions, 'role' | 'prefix' | 'model' | 'host'>): Viewer {
+  const size = terminalSize();
+  return new Viewer({
+    ...opts,
+    prefixName: prefixKeyName(opts.prefix),
+    caps: detectCaps(),
+    write: (s) => process.stdout.write(s),
+    cols: size.cols,
+    rows: size.rows,
+  });
 }
