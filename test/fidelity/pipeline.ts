@@ -12,6 +12,7 @@ import { Viewer } from '../../src/view/viewer.js';
 import type { Caps } from '../../src/view/caps.js';
 import { attrMask, convertColor } from '../../src/view/sgr.js';
 import type { Layout } from '../../src/proto/messages.js';
+import { prng } from '../view/helpers.js';
 
 /** Scrollback of the window and of replicas, as share.ts and listen.ts keep it. */
 const SCROLLBACK = 5000; // lines
@@ -275,18 +276,6 @@ export function replicaDiff(replica: TermModel, window: TermModel): string {
     if (rm[k] !== wm[k]) return `mode ${k}: replica ${String(rm[k])}, window ${String(wm[k])}`;
   }
   return '';
-}
-
-/** mulberry32: the same chunking for the same seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
