@@ -1,16 +1,20 @@
 // The terminal model: one @xterm/headless terminal behind a small interface of
 // ours (write, resize, snapshot, modes, cells). Nothing else imports xterm.
 //
-// Every operation is ordered with the byte stream: xterm parses writes
-// asynchronously, so resize, reset and snapshot are queued behind the writes
-// already made. Two models fed the same sequence of operations therefore reach
-// the same state, which is what lets a replica follow the window's model.
+// Every operation is ordered with the byte stream: writes are parsed at once
+// when nothing is queued (an echo) and otherwise in slices, so resize, reset
+// and snapshot are queued behind the writes already made. Two models fed the
+// same sequence of operations therefore reach the same state, which is what
+// lets a replica follow the window's model. A model that falls behind a flood
+// skips plain text that would scroll out of its history before anyone could
+// see it (stale.ts), and still reaches that same state.
 
 import xterm from '@xterm/headless';
 import unicode11Addon from '@xterm/addon-unicode11';
 import type { Terminal as XTerminal, IBufferCell } from '@xterm/headless';
 import type { Grid } from './grid.js';
 import { serialize, type SnapshotCore } from './snapshot.js';
+import { scanChunk, sgrText, linesToForget, sameState, LineCounter, AT_REST, type ChunkScan, type ScanState } from './stale.js';
 import { Emitter } from '../lib/event.js';
 
 export type { Disposable } from '../lib/event.js';
@@ -38,6 +42,12 @@ export interface TermModelOptions {
   cols: number;
   rows: number;
   scrollback: number; // lines
+  /**
+   * Skip queued plain text that later output pushes out of the history
+   * (see stale.ts). The state reached is the same, but a skipped chunk's
+   * bell-free, title-free text never exists in the model, even briefly.
+   */
+  skipStale?: boolean;
 }
 
 /** Lines of scrollback a snapshot carries by default. */
@@ -75,6 +85,31 @@ export type SnapshotCallback = (snapshot: string, following: StreamItem[]) => vo
 
 /** How long a snapshot waits for the parser to finish a sequence before breaking it off. */
 const SETTLE_TIMEOUT = 1000; // ms
+/** A backlog is parsed this long at a time; then reading (and drawing) get a turn. */
+const PARSE_SLICE = 12; // ms, as xterm.js's own write buffer
+/**
+ * Output parsed as it comes, in a burst and per second after it; past that
+ * (a flood), plain text waits STALE_WAIT before it is parsed, so that most of
+ * it can be skipped as stale.
+ */
+const FLOOD_BURST = 64 << 10; // bytes
+const FLOOD_RATE = 1 << 20; // bytes per second
+const STALE_WAIT = 16; // ms
+/** Pen changes carried from skipped chunks are applied once they reach this size. */
+const SGR_CARRY_MAX = 4096; // characters
+
+/** One queued operation, applied in order with the stream. */
+type Op =
+  | {
+      k: 'data';
+      data: Uint8Array | string;
+      done: (() => void) | undefined;
+      scan: ChunkScan | undefined;
+      /** A chunk split where the parser is at rest: parts but the last are not whole chunks of the stream. */
+      part?: boolean;
+    }
+  | { k: 'resize'; cols: number; rows: number }
+  | { k: 'call'; fn: () => void };
 
 const ENCODINGS: Record<string, MouseEncoding> = {
   DEFAULT: 'default',
@@ -93,6 +128,25 @@ export class TermModel {
   private disposed = false;
   /** Chunks and resizes given but not yet applied, oldest first. */
   private readonly inflight: StreamItem[] = [];
+  /** Operations not yet applied (queue[head] is next). */
+  private queue: Op[] = [];
+  private head = 0;
+  private pumping = false;
+  private pumpTimer: NodeJS.Timeout | undefined;
+  /** The parser has a chunk and will call back later (xterm went asynchronous). */
+  private parsing = false;
+  private changed = false;
+  private readonly skipStale: boolean;
+  /** Pen changes of skipped chunks, not yet applied. */
+  private sgrCarry = '';
+  /** Lines still to parse after a skip before the model is exact again (0: exact). */
+  private debt = 0;
+  private debtLines: LineCounter | undefined;
+  /** Bytes skipped as stale over the model's life. */
+  skipped = 0;
+  /** Output that may still be parsed at once (FLOOD_BURST, FLOOD_RATE). */
+  private floodBudget = FLOOD_BURST;
+  private floodBudgetAt = 0;
   private snapshotWaiters: { cb: SnapshotCallback; scrollback: number }[] = [];
   private settleTimer: NodeJS.Timeout | undefined;
   /** Answers to terminal queries (DA, DSR, CPR, DECRQSS…): for the pty only. */
@@ -114,6 +168,7 @@ export class TermModel {
   breakStall: (() => void) | undefined;
 
   constructor(opts: TermModelOptions) {
+    this.skipStale = opts.skipStale ?? false;
     this.term = new xterm.Terminal({
       cols: opts.cols,
       rows: opts.rows,
@@ -127,7 +182,7 @@ export class TermModel {
     this.core = (this.term as unknown as { _core: XCore })._core;
     this.term.onData((d) => this.onReply.fire(d));
     this.term.onBinary((d) => this.onReply.fire(d));
-    this.term.onWriteParsed(() => this.onChange.fire());
+    this.term.onWriteParsed(() => (this.changed = true));
     this.term.onTitleChange((t) => this.onTitle.fire(t));
     this.term.onBell(() => this.onBell.fire());
   }
@@ -150,24 +205,49 @@ export class TermModel {
     return this.writtenBytes;
   }
 
-  /** Queue bytes for parsing; `done` runs once they have been parsed. */
+  /** Queue bytes for parsing; `done` runs once they have been parsed (perhaps before write returns). */
   write(data: Uint8Array | string, done?: () => void): void {
     if (this.disposed) return;
     const n = data.length;
     this.pendingBytes += n;
     this.writtenBytes += n;
     this.inflight.push(data);
-    // Parse now, not on xterm's next timer tick (≥ 1 ms in Node), as xterm
-    // does for a user's keystrokes: every chunk is someone's echo. Big
-    // chunks are still sliced by xterm (12 ms at a time). The callback may
-    // therefore run before write() returns.
-    this.core._writeBuffer.handleUserInput();
-    this.term.write(data, () => {
-      this.pendingBytes -= n;
-      this.inflight.shift();
-      if (this.snapshotWaiters.length > 0 && this.settled()) this.takeSnapshots();
-      if (done) done();
-    });
+    const op: Op = { k: 'data', data, done, scan: undefined };
+    this.queue.push(op);
+    // In a flood of plain text, wait a moment before parsing: what arrives
+    // meanwhile may make most of it stale (skipped instead of parsed).
+    if (this.skipStale && this.flooding(n)) {
+      const from = this.scanFrom();
+      if (from) {
+        op.scan = scanChunk(data, from);
+        if (op.scan.plain) {
+          if (!this.pumpTimer && !this.pumping && !this.parsing) this.pumpTimer = setTimeout(() => this.resume(), STALE_WAIT);
+          return;
+        }
+      }
+    }
+    this.pump();
+  }
+
+  /** Where the scanner stands before the last queued chunk, when known. */
+  private scanFrom(): Readonly<ScanState> | undefined {
+    const i = this.queue.length - 2;
+    if (i < this.head) return this.atRest() ? AT_REST : undefined;
+    const prev = this.queue[i]!;
+    return prev.k === 'data' ? prev.scan?.end : undefined;
+  }
+
+  /** Charge output to the flood budget; true once it is spent (a flood, not an echo or a redraw). */
+  private flooding(n: number): boolean {
+    const now = performance.now();
+    this.floodBudget = Math.min(FLOOD_BURST, this.floodBudget + ((now - this.floodBudgetAt) * FLOOD_RATE) / 1000) - n;
+    this.floodBudgetAt = now;
+    return this.floodBudget < 0;
+  }
+
+  private resume(): void {
+    this.pumpTimer = undefined;
+    this.pump();
   }
 
   /**
@@ -175,6 +255,11 @@ export class TermModel {
    * followed by the next bytes means the same as the bytes themselves.
    */
   settled(): boolean {
+    return this.debt === 0 && this.atRest();
+  }
+
+  /** The parser is in its ground state with no character half decoded. */
+  private atRest(): boolean {
     const ih = this.core._inputHandler;
     return ih._parser.currentState === 0 && ih._utf8Decoder.interim[0] === 0 && ih._stringDecoder._interim === 0;
   }
@@ -228,21 +313,14 @@ export class TermModel {
   /** Run `fn` once everything queued before this call has been parsed. */
   flush(fn: () => void): void {
     if (this.disposed) return;
-    this.term.write('', fn);
+    this.enqueue({ k: 'call', fn });
   }
 
   /** Resize, ordered after the bytes already queued. */
   resize(cols: number, rows: number): void {
     if (this.disposed) return;
     this.inflight.push({ cols, rows });
-    this.term.write('', () => {
-      this.inflight.shift();
-      if (cols !== this.term.cols || rows !== this.term.rows) {
-        this.term.resize(cols, rows);
-        this.onChange.fire();
-      }
-      if (this.snapshotWaiters.length > 0 && this.settled()) this.takeSnapshots();
-    });
+    this.enqueue({ k: 'resize', cols, rows });
   }
 
   /** Reset to a blank terminal of the given size, ordered after queued bytes. */
@@ -250,8 +328,193 @@ export class TermModel {
     this.flush(() => {
       this.term.reset();
       if (cols !== this.term.cols || rows !== this.term.rows) this.term.resize(cols, rows);
-      this.onChange.fire();
+      this.changed = true;
     });
+  }
+
+  /**
+   * Queue everything `fn` writes and parse it afterwards, as one backlog (a
+   * flood read faster than it is parsed builds one). For tests.
+   */
+  batch(fn: () => void): void {
+    const was = this.pumping;
+    this.pumping = true;
+    try {
+      fn();
+    } finally {
+      this.pumping = was;
+    }
+    this.pump();
+  }
+
+  private enqueue(op: Op): void {
+    this.queue.push(op);
+    this.pump();
+  }
+
+  /**
+   * Apply queued operations: at once when called with nothing else queued
+   * (every small chunk is someone's echo), a slice at a time under a
+   * backlog, never yielding while a skip is being caught up (so nothing
+   * sees the model in between).
+   */
+  private pump(): void {
+    if (this.pumping || this.parsing || this.pumpTimer || this.disposed) return;
+    this.pumping = true;
+    const t0 = performance.now();
+    try {
+      while (this.head < this.queue.length && !this.parsing && !this.disposed) {
+        if (this.debt === 0 && performance.now() - t0 >= PARSE_SLICE) {
+          this.pumpTimer = setTimeout(() => this.resume(), 0);
+          break;
+        }
+        const op = this.queue[this.head]!;
+        this.queue[this.head++] = undefined as unknown as Op;
+        this.apply(op);
+        if (this.head > 1024 && this.head * 2 > this.queue.length) {
+          this.queue = this.queue.slice(this.head);
+          this.head = 0;
+        }
+      }
+      if (this.head === this.queue.length) {
+        this.queue.length = 0;
+        this.head = 0;
+      }
+    } finally {
+      this.pumping = false;
+    }
+    if (this.changed && this.debt === 0 && !this.disposed) {
+      this.changed = false;
+      this.onChange.fire();
+    }
+  }
+
+  private apply(op: Op): void {
+    switch (op.k) {
+      case 'call':
+        this.payDebt(undefined);
+        this.applyCarry();
+        op.fn();
+        return;
+      case 'resize':
+        this.payDebt(undefined);
+        this.applyCarry();
+        this.inflight.shift();
+        if (op.cols !== this.term.cols || op.rows !== this.term.rows) {
+          this.term.resize(op.cols, op.rows);
+          this.changed = true;
+        }
+        if (this.snapshotWaiters.length > 0 && this.settled()) this.takeSnapshots();
+        return;
+      case 'data':
+        // Chunks that are parsed are parsed whole: xterm.js draws a wide
+        // character at the margin differently when a write ends after it.
+        if (this.skipStale && this.head < this.queue.length && this.atRest()) {
+          const n = this.skippable(op);
+          if (n > 0) {
+            // Up to where the last character or sequence begins; that one is parsed.
+            this.skip(n < op.data.length ? this.split(op, n) : op);
+            return;
+          }
+        }
+        this.parse(op);
+        return;
+    }
+  }
+
+  /** Queue data[at:] next, as the rest of the chunk, and return data[:at] as a part (to skip). */
+  private split(op: Extract<Op, { k: 'data' }>, at: number): Extract<Op, { k: 'data' }> {
+    this.queue[--this.head] = { k: 'data', data: op.data.slice(at), done: op.done, scan: undefined, part: op.part };
+    return { k: 'data', data: op.data.slice(0, at), done: undefined, scan: undefined, part: true };
+  }
+
+  private parse(op: Extract<Op, { k: 'data' }>): void {
+    this.applyCarry();
+    this.payDebt(op);
+    this.parsing = true;
+    // Parse now, not on xterm's next timer tick (≥ 1 ms in Node), as xterm
+    // does for a user's keystrokes: xterm then parses synchronously.
+    this.core._writeBuffer.handleUserInput();
+    this.term.write(op.data, () => {
+      this.parsing = false;
+      this.parsed(op);
+      // xterm called back later than usual: go on with the queue.
+      if (!this.pumping) this.pump();
+    });
+  }
+
+  /**
+   * Count the lines a chunk parsed after a skip adds towards exactness. The
+   * skip was decided on enough such lines queued up to the next resize or
+   * call, so anything else (or running out) means exact: never wait forever.
+   */
+  private payDebt(op: Extract<Op, { k: 'data' }> | undefined): void {
+    if (this.debt === 0) return;
+    if (op) this.debt -= this.debtLines!.add(op.scan ?? scanChunk(op.data));
+    if (!op || this.debt <= 0 || this.head >= this.queue.length) {
+      this.debt = 0;
+      this.debtLines = undefined;
+    }
+  }
+
+  /** Bookkeeping once a chunk counts as parsed (or skipped). */
+  private parsed(op: Extract<Op, { k: 'data' }>): void {
+    this.pendingBytes -= op.data.length;
+    if (op.part) return; // the stream's chunk is not over yet
+    this.inflight.shift();
+    if (this.snapshotWaiters.length > 0 && this.settled()) this.takeSnapshots();
+    if (op.done) op.done();
+  }
+
+  /**
+   * How much of a queued chunk can be skipped (0: none): its plain text up
+   * to where the parser is last at rest, when the parser is at rest now
+   * with the full screen as scroll region, and the plain chunks queued
+   * behind it (up to the next resize or call) hold enough lines to push
+   * everything it would write out of the history.
+   */
+  private skippable(op: Extract<Op, { k: 'data' }>): number {
+    const b = this.core.buffer;
+    if (b.scrollTop !== 0 || b.scrollBottom !== this.term.rows - 1) return 0;
+    if (!op.scan || !atRestFrom(op.scan)) op.scan = scanChunk(op.data);
+    if (!op.scan.plain || op.scan.lastRest <= 0) return 0;
+    const need = linesToForget(this.term.rows, this.term.options.scrollback ?? 0);
+    const lines = new LineCounter();
+    let prev = op.scan;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const next = this.queue[i]!;
+      if (next.k !== 'data' || !prev.end) return 0;
+      if (!next.scan || !sameState(next.scan.from, prev.end)) next.scan = scanChunk(next.data, prev.end);
+      if (!next.scan.plain) return 0;
+      lines.add(next.scan);
+      if (lines.count >= need) return op.scan.lastRest;
+      prev = next.scan;
+    }
+    return 0;
+  }
+
+  private skip(op: Extract<Op, { k: 'data' }>): void {
+    // A split part gets a fresh scan; its pen changes are the whole chunk's complete SGRs.
+    const scan = op.scan ?? scanChunk(op.data);
+    const sgr = sgrText(scan, op.data);
+    this.sgrCarry = scan.sgrResets ? sgr : this.sgrCarry + sgr;
+    if (this.sgrCarry.length > SGR_CARRY_MAX) this.applyCarry();
+    this.skipped += op.data.length;
+    // What comes next is parsed without a break until the model is exact
+    // (another skip starts the count again).
+    this.debt = linesToForget(this.term.rows, this.term.options.scrollback ?? 0);
+    this.debtLines = new LineCounter();
+    this.changed = true;
+    this.parsed(op);
+  }
+
+  /** Give the parser the pen changes of the chunks skipped since the last parse. */
+  private applyCarry(): void {
+    if (this.sgrCarry === '') return;
+    const sgr = this.sgrCarry;
+    this.sgrCarry = '';
+    this.core._writeBuffer.handleUserInput();
+    this.term.write(sgr);
   }
 
   /**
@@ -433,6 +696,9 @@ export class TermModel {
     if (this.disposed) return;
     this.disposed = true;
     if (this.settleTimer) clearTimeout(this.settleTimer);
+    if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    this.queue = [];
+    this.head = 0;
     this.snapshotWaiters = [];
     this.onReply.clear();
     this.onChange.clear();
@@ -440,6 +706,11 @@ export class TermModel {
     this.onBell.clear();
     this.term.dispose();
   }
+}
+
+/** A scan made from the parser's ground state (or one equivalent to it). */
+function atRestFrom(scan: ChunkScan): boolean {
+  return scan.from === AT_REST || (scan.from.esc === 0 && scan.from.utf8 === 0);
 }
 
 /** Content word bit of a cell whose text is in the line's combined map (xterm's Content.IS_COMBINED_MASK). */

@@ -43,7 +43,7 @@ export class Window {
   constructor(opts: WindowOptions) {
     this.id = opts.id;
     this.index = opts.index;
-    this.model = new TermModel({ cols: opts.cols, rows: opts.rows, scrollback: opts.scrollback });
+    this.model = new TermModel({ cols: opts.cols, rows: opts.rows, scrollback: opts.scrollback, skipStale: true });
     this.pty = opts.spawn({
       file: opts.file,
       args: opts.args,

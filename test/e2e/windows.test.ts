@@ -211,7 +211,9 @@ test.serial('scrollback after a flood: the helper, shown the flood in frames, ge
   await until(async () => {
     await p.share.flushed();
     await p.listen.flushed();
-    return JSON.stringify(top(p.share)) === JSON.stringify(top(p.listen)) && /^5\d{4}$/.test(top(p.listen)[0]!);
+    // [N/N]: both are at the top of their history (g was drawn), and show the same lines.
+    const atTop = (term: Term): boolean => /\[(\d+)\/\1\]/.test(term.text());
+    return atTop(p.share) && atTop(p.listen) && JSON.stringify(top(p.share)) === JSON.stringify(top(p.listen)) && /^5\d{4}$/.test(top(p.listen)[0]!);
   }, 'the top of both histories to agree').catch((e) => {
     throw new Error(`${(e as Error).message}\nuser:\n${p.share.text()}\nhelper:\n${p.listen.text()}`);
   });

@@ -251,6 +251,7 @@ test('a viewer scrolling back gets the whole history once, then every byte (no p
   t.is(c.command('scroll-mode', [1]), undefined);
   await until(() => replica().scrollbackLength === w.model.scrollbackLength, 'the history');
   await flushed(replica());
+  await flushed(w.model);
   const history = (m: TermModel): string => m.snapshot(100);
   t.is(history(replica()), history(w.model));
   // While scrolling, a flood streams whole: the history stays complete. At
@@ -261,6 +262,7 @@ test('a viewer scrolling back gets the whole history once, then every byte (no p
   await until(() => v.streamed(mark) >= 256 << 10, 'every byte');
   t.false(v.events.slice(mark).some((e) => e.t === 'snap'), 'no frames while scrolling');
   await flushed(replica());
+  await flushed(w.model);
   t.is(history(replica()), history(w.model));
   // q leaves scroll mode: floods are paced again.
   t.is(c.command('scroll-mode', [0]), undefined);

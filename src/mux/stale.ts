@@ -1,0 +1,211 @@
+// Output nobody will ever see: in a flood (`cat` of a big file, a chatty
+// build), most of what the program writes scrolls past the screen and out of
+// the scrollback before anyone could look. Parsing it is the model's main
+// cost, so a chunk of plain text is skipped (its colours kept) when enough
+// plain lines are already queued behind it to push everything it would have
+// written out of the history. The model ends in exactly the state it would
+// have reached by parsing every byte; see TermModel's pump for when it skips.
+//
+// "Plain" is decided per chunk by a small scanner: printable characters,
+// CR, LF, TAB, BS, SGR (CSI … m) and EL (CSI … K), starting and ending
+// between characters and sequences. Everything those do is local to the
+// cursor's line, so their only lasting effects are the lines they write
+// (gone once pushed out of the history) and the pen (replayed from the SGRs).
+
+/** Where the scanner is at a chunk boundary: inside a sequence or a character, or at rest. */
+export interface ScanState {
+  /** 0: ground; 1: after ESC; 2: in a CSI's parameters. */
+  esc: 0 | 1 | 2;
+  /** The CSI's first parameter so far, and whether it is still being read. */
+  first: number;
+  inFirst: boolean;
+  /** UTF-8 continuation bytes still expected, and whether the lead was C2 (C1 controls). */
+  utf8: number;
+  c2: boolean;
+}
+
+/** The parser's ground state. */
+export const AT_REST: Readonly<ScanState> = { esc: 0, first: 0, inFirst: true, utf8: 0, c2: false };
+
+/** What a chunk of output does, as far as skipping it is concerned. */
+export interface ChunkScan {
+  /** Only the plain content above, read from the state the scan started in. */
+  plain: boolean;
+  /** The state the scan started from. */
+  from: Readonly<ScanState>;
+  /** Where a plain chunk leaves the scanner (undefined when not plain). */
+  end: Readonly<ScanState> | undefined;
+  /** Line feeds in the chunk. */
+  lfs: number;
+  /** Line feeds after the chunk's first carriage return (0 when it has none). */
+  lfsAfterCr: number;
+  /** The chunk has a carriage return. */
+  hasCr: boolean;
+  /**
+   * Where the SGR sequences that begin in the chunk, from the last one that
+   * resets the pen on, lie: start and end offsets, in pairs (see sgrText).
+   */
+  sgr: number[];
+  /** `sgr` starts with a reset (SGR 0): the pen before the chunk no longer matters. */
+  sgrResets: boolean;
+  /** Where the scanner is first at rest (0 when it starts so; -1: never). */
+  firstRest: number;
+  /** Where it is last at rest (the length when it ends so; -1: never). */
+  lastRest: number;
+}
+
+const ESC = 0x1b;
+const LF = 0x0a;
+const CR = 0x0d;
+const TAB = 0x09;
+const BS = 0x08;
+
+function notPlain(from: Readonly<ScanState>): ChunkScan {
+  return { plain: false, from, end: undefined, lfs: 0, lfsAfterCr: 0, hasCr: false, sgr: [], sgrResets: false, firstRest: -1, lastRest: -1 };
+}
+
+/** Two scanner states that read what follows alike. */
+export function sameState(a: Readonly<ScanState>, b: Readonly<ScanState>): boolean {
+  if (a === b) return true;
+  if (a.esc !== b.esc || a.utf8 !== b.utf8) return false;
+  if (a.esc === 0) return a.utf8 === 0 || a.c2 === b.c2;
+  return a.first === b.first && a.inFirst === b.inFirst;
+}
+
+/** True when a scan ends with the parser at rest: between sequences and characters. */
+export function endsAtRest(scan: ChunkScan): boolean {
+  return scan.end !== undefined && scan.end.esc === 0 && scan.end.utf8 === 0;
+}
+
+/**
+ * Scan a chunk as xterm's parser would read it, from state `from` (the end
+ * of the chunk before it). Byte arrays are UTF-8; strings are encoded first.
+ */
+export function scanChunk(data: Uint8Array | string, from: Readonly<ScanState> = AT_REST): ChunkScan {
+  if (typeof data === 'string') {
+    const scan = scanBytes(Buffer.from(data, 'utf8'), from);
+    // Half a surrogate pair stays in xterm's string decoder: not at rest.
+    const last = data.charCodeAt(data.length - 1);
+    if (scan.end && last >= 0xd800 && last <= 0xdbff) scan.end = { ...scan.end, utf8: 1 };
+    return scan;
+  }
+  return scanBytes(data, from);
+}
+
+function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
+  const n = data.length;
+  let { esc, first, inFirst, utf8, c2 } = from;
+  let seqStart = -1; // where the current CSI began, when it began in this chunk
+  let lfs = 0;
+  let lfsAfterCr = 0;
+  let hasCr = false;
+  let sgr: number[] = [];
+  let sgrResets = false;
+  let firstRest = esc === 0 && utf8 === 0 ? 0 : -1;
+  let start = -1; // where the sequence or character under way began in this chunk
+  for (let i = 0; i < n; i++) {
+    const c = data[i]!;
+    if (utf8 > 0) {
+      // A continuation byte; xterm's decoder takes anything else as a new start.
+      if (c < 0x80 || c >= 0xc0) return notPlain(from);
+      if (c2 && c < 0xa0) return notPlain(from); // U+0080–U+009F: a C1 control
+      c2 = false;
+      if (--utf8 === 0 && firstRest < 0) firstRest = i + 1;
+      continue;
+    }
+    if (esc === 0) {
+      if (c >= 0x20 && c < 0x7f) continue;
+      if (c === LF) {
+        lfs++;
+        if (hasCr) lfsAfterCr++;
+        continue;
+      }
+      if (c === CR) {
+        hasCr = true;
+        continue;
+      }
+      if (c === TAB || c === BS) continue;
+      if (c === ESC) {
+        esc = 1;
+        seqStart = start = i;
+        continue;
+      }
+      if (c >= 0xc2 && c < 0xf5) {
+        utf8 = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+        c2 = c === 0xc2;
+        start = i;
+        continue;
+      }
+      return notPlain(from); // other C0 controls, DEL, stray or invalid UTF-8
+    }
+    if (esc === 1) {
+      if (c !== 0x5b) return notPlain(from); // only CSI
+      esc = 2;
+      first = 0;
+      inFirst = true;
+      continue;
+    }
+    // In a CSI: parameters (digits, ; and :) then a final m (SGR) or K (EL).
+    if (c >= 0x30 && c <= 0x39) {
+      if (inFirst) first = Math.min(first * 10 + (c - 0x30), 1 << 20);
+      continue;
+    }
+    if (c === 0x3b || c === 0x3a) {
+      inFirst = false;
+      continue;
+    }
+    if (c === 0x6d) {
+      if (seqStart >= 0) {
+        if (first === 0) {
+          sgr = [];
+          sgrResets = true;
+        }
+        sgr.push(seqStart, i + 1);
+      }
+    } else if (c !== 0x4b) {
+      return notPlain(from);
+    }
+    esc = 0;
+    seqStart = -1;
+    if (firstRest < 0) firstRest = i + 1;
+  }
+  const lastRest = esc === 0 && utf8 === 0 ? n : start;
+  return { plain: true, from, end: { esc, first, inFirst, utf8, c2 }, lfs, lfsAfterCr, hasCr, sgr, sgrResets, firstRest, lastRest };
+}
+
+/** The text of a scan's SGR sequences (see ChunkScan.sgr). */
+export function sgrText(scan: ChunkScan, data: Uint8Array | string): string {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let out = '';
+  for (let k = 0; k < scan.sgr.length; k += 2) {
+    for (let i = scan.sgr[k]!; i < scan.sgr[k + 1]!; i++) out += String.fromCharCode(bytes[i]!);
+  }
+  return out;
+}
+
+/**
+ * Line feeds after the first carriage return across a run of chunks, the
+ * count that decides skipping: from that CR on, a model that skipped and one
+ * that did not are at the same column, so the lines they write match.
+ */
+export class LineCounter {
+  private crSeen = false;
+  count = 0;
+
+  add(scan: ChunkScan): number {
+    const n = this.crSeen ? scan.lfs : scan.lfsAfterCr;
+    if (scan.hasCr) this.crSeen = true;
+    this.count += n;
+    return n;
+  }
+}
+
+/**
+ * Lines of plain output that must follow a skipped chunk: up to rows - 1 to
+ * bring either cursor to the bottom line, then every line on the screen and
+ * in the history pushed out (rows + scrollback), and two for the lines the
+ * CR and the cursor's first line share with what came before.
+ */
+export function linesToForget(rows: number, scrollback: number): number {
+  return 2 * rows + scrollback + 2;
+}

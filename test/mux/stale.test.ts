@@ -1,0 +1,259 @@
+// Skipping stale output (src/mux/stale.ts, TermModel's pump): the scanner's
+// verdicts, and a model that skips ends exactly where one that parses every
+// byte ends — screen, history, pen, cursor — under random streams, random
+// chunk boundaries, snapshots taken mid-stream, and what viewers see between.
+import test from 'ava';
+import { TermModel, type StreamItem } from '../../src/mux/term.js';
+import { scanChunk, sgrText, AT_REST, LineCounter, linesToForget } from '../../src/mux/stale.js';
+import { prng, pick } from '../view/helpers.js';
+
+const enc = (s: string): Uint8Array => Buffer.from(s, 'utf8');
+
+test('plain text, CR, LF, TAB, BS, SGR and EL are plain; lines are counted from the first CR', (t) => {
+  const s = scanChunk(enc('ab\ncd\r\x1b[1;31mx\x1b[K\ty\b\r\nz\n中é\r\n'));
+  t.true(s.plain);
+  t.is(s.lfs, 4);
+  t.is(s.lfsAfterCr, 3);
+  t.true(s.hasCr);
+  t.is(s.firstRest, 0);
+  t.is(s.lastRest, enc('ab\ncd\r\x1b[1;31mx\x1b[K\ty\b\r\nz\n中é\r\n').length);
+});
+
+test('anything that moves the cursor between lines, changes modes or talks back is not plain', (t) => {
+  for (const s of ['\x1b[H', '\x1b[2;5r', '\x1b[?1049h', '\x1b]0;title\x07', '\x07', '\x1bM', '\x1b7', '\x1b[6n', '\x1b[>4;1m', '\x1b[?25l', '\x0b', '\x0c', '\x7f', '\x00', '\x1b[2J', '\x1bP1$r\x1b\\']) {
+    t.false(scanChunk(enc(`text${s}more\r\n`)).plain, JSON.stringify(s));
+    t.false(scanChunk(`text${s}more\r\n`).plain, `${JSON.stringify(s)} as a string`);
+  }
+  // C1 controls: U+009B is a CSI to xterm, in UTF-8 (C2 9B) as in a string.
+  t.false(scanChunk(enc('a\u009b2Jb')).plain);
+  t.false(scanChunk('a\u009b2Jb').plain);
+  // Stray continuation bytes and invalid leads are not text we can vouch for.
+  t.false(scanChunk(Uint8Array.of(0x61, 0x80, 0x62)).plain);
+  t.false(scanChunk(Uint8Array.of(0x61, 0xc0, 0x80)).plain);
+});
+
+test('a sequence or character cut at a chunk boundary: the scan goes on from where the last one stopped', (t) => {
+  const whole = enc('one\r\n\x1b[38;5;208mtwo 中\r\n\x1b[0mthree\r\n');
+  for (let cut = 1; cut < whole.length; cut++) {
+    const a = scanChunk(whole.subarray(0, cut));
+    t.true(a.plain, `cut at ${cut}`);
+    const b = scanChunk(whole.subarray(cut), a.end);
+    t.true(b.plain, `cut at ${cut}`);
+    t.is(a.lfs + b.lfs, 3);
+    // The first part is at rest up to where the cut element began; the second from where it ends.
+    t.true(a.lastRest <= cut && a.lastRest >= 0);
+    const restInA = a.lastRest === cut;
+    t.is(b.firstRest === 0, restInA, `cut at ${cut}`);
+    if (!restInA) t.true(scanChunk(whole.subarray(cut + b.firstRest)).plain);
+  }
+  // From the ground state, the tail of a cut SGR reads as text: plain, but not the same scan.
+  const tail = enc('31mred\r\n');
+  t.true(scanChunk(tail).plain);
+  t.false(scanChunk(enc('\x1b[')).end!.esc === 0);
+});
+
+test('the pen carried past a skipped chunk: its SGRs from the last reset on', (t) => {
+  const data = enc('\x1b[1ma\x1b[31mb\x1b[0mc\x1b[4m\x1b[Kd\x1b[38;5;9me\r\n');
+  const s = scanChunk(data);
+  t.true(s.sgrResets);
+  t.is(sgrText(s, data), '\x1b[0m\x1b[4m\x1b[38;5;9m');
+  const noReset = enc('\x1b[1mx\x1b[;4my\x1b[32mz');
+  const n = scanChunk(noReset);
+  t.true(n.sgrResets, 'an empty first parameter resets too');
+  t.is(sgrText(n, noReset), '\x1b[;4m\x1b[32m');
+  const bold = enc('\x1b[01;34mdir\x1b[1m');
+  t.false(scanChunk(bold).sgrResets, '01 is bold, not a reset');
+});
+
+test('lines count from the first carriage return across chunks', (t) => {
+  const c = new LineCounter();
+  c.add(scanChunk(enc('a\nb\n')));
+  t.is(c.count, 0);
+  c.add(scanChunk(enc('x\ry\nz\n')));
+  t.is(c.count, 2);
+  c.add(scanChunk(enc('\n\n')));
+  t.is(c.count, 4);
+  t.is(linesToForget(24, 2000), 2050);
+  t.deepEqual(scanChunk('').end, AT_REST);
+});
+
+/** A random stream: mostly plain lines, sometimes something that is not. */
+function randomStream(rnd: () => number, lines: number, rare: number): string {
+  const words = ['alpha', 'beta', 'γάμμα', '中文字', 'e\u0301t\u00e9', '🙂ok', 'tab\tstop', 'back\b\bup', 'x'.repeat(30)];
+  const sgr = ['\x1b[0m', '\x1b[m', '\x1b[1m', '\x1b[31m', '\x1b[38;5;208m', '\x1b[48;2;10;20;30m', '\x1b[4:3m', '\x1b[01;34m', '\x1b[22;39m', '\x1b[7m'];
+  const el = ['\x1b[K', '\x1b[1K', '\x1b[2K', '\x1b[0K'];
+  const odd = ['\x1b[3;4H', '\x1b[2;4r', '\x1b[r', '\x1b[?1049h', '\x1b[?1049l', '\x1b]2;t\x07', '\x1bM', '\x1b[5A', '\x1b7', '\x1b8', '\x1b[?7l', '\x1b[?7h', '\x1b[4h', '\x1b[4l', '\x1b[2J', '\x1b[S', '\x1b[L', '\x1b(0', '\x1b(B'];
+  let out = '';
+  for (let i = 0; i < lines; i++) {
+    const parts = 1 + Math.floor(rnd() * 6);
+    for (let p = 0; p < parts; p++) {
+      const r = rnd();
+      if (r < 0.25) out += pick(rnd, sgr);
+      else if (r < 0.3) out += pick(rnd, el);
+      else if (r < 0.3 + rare) out += pick(rnd, odd);
+      out += `${pick(rnd, words)} ${i} `;
+    }
+    out += rnd() < 0.9 ? '\r\n' : rnd() < 0.5 ? '\n' : '\r';
+  }
+  return out;
+}
+
+/** Random chunk boundaries, anywhere (mid-character, mid-sequence). */
+function chunks(rnd: () => number, bytes: Uint8Array, max: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let o = 0; o < bytes.length; ) {
+    const n = 1 + Math.floor(rnd() * max);
+    out.push(bytes.subarray(o, o + n));
+    o += n;
+  }
+  return out;
+}
+
+const flushed = (m: TermModel): Promise<void> => new Promise((r) => m.flush(r));
+
+/** Everything a viewer could read: screen, history, cursor, pen and modes (a full snapshot). */
+function state(m: TermModel): string {
+  return JSON.stringify([m.snapshot(100_000), m.cursor(), m.scrollbackLength, m.modes()]);
+}
+
+test('a skipping model ends exactly where a parsing one does: random streams, random chunks', async (t) => {
+  let skipped = 0;
+  let total = 0;
+  for (let seed = 1; seed <= 120; seed++) {
+    const rnd = prng(seed);
+    const cols = 10 + Math.floor(rnd() * 30);
+    const rows = 3 + Math.floor(rnd() * 8);
+    const scrollback = Math.floor(rnd() * 30);
+    const rare = seed % 3 === 0 ? 0.02 : seed % 3 === 1 ? 0.002 : 0;
+    const bytes = enc(randomStream(rnd, 150 + Math.floor(rnd() * 400), rare));
+    const parts = chunks(rnd, bytes, 1 + Math.floor(rnd() * 300));
+    const skip = new TermModel({ cols, rows, scrollback, skipStale: true });
+    const parse = new TermModel({ cols, rows, scrollback });
+    skip.batch(() => parts.forEach((p) => skip.write(p)));
+    parts.forEach((p) => parse.write(p));
+    await flushed(skip);
+    await flushed(parse);
+    t.is(state(skip), state(parse), `seed ${seed} (${cols}x${rows}, scrollback ${scrollback})`);
+    skipped += skip.skipped;
+    total += bytes.length;
+    skip.dispose();
+    parse.dispose();
+  }
+  // The comparison means something only if skipping happened, often.
+  t.true(skipped > total / 3, `skipped ${skipped} of ${total} bytes`);
+});
+
+test('strings are skipped as byte arrays are', async (t) => {
+  const rnd = prng(7);
+  const text = randomStream(rnd, 600, 0);
+  const skip = new TermModel({ cols: 30, rows: 6, scrollback: 10, skipStale: true });
+  const parse = new TermModel({ cols: 30, rows: 6, scrollback: 10 });
+  const parts: string[] = [];
+  for (let o = 0; o < text.length; o += 97) parts.push(text.slice(o, o + 97)); // cuts surrogate pairs too
+  skip.batch(() => parts.forEach((p) => skip.write(p)));
+  parts.forEach((p) => parse.write(p));
+  await flushed(skip);
+  await flushed(parse);
+  t.true(skip.skipped > text.length / 2);
+  t.is(state(skip), state(parse));
+});
+
+test('a snapshot taken mid-flood, then what follows it, rebuilds the same terminal (as a viewer does)', async (t) => {
+  for (let seed = 1; seed <= 30; seed++) {
+    const rnd = prng(1000 + seed);
+    const cols = 20 + Math.floor(rnd() * 20);
+    const rows = 4 + Math.floor(rnd() * 6);
+    const scrollback = Math.floor(rnd() * 20);
+    // Plain streams: a snapshot of some odd states (alternate screen with a
+    // scroll region and no autowrap) is not cell-exact, skipping or not.
+    const parts = chunks(rnd, enc(randomStream(rnd, 600, 0)), 200);
+    const cut = Math.floor(rnd() * parts.length);
+    const skip = new TermModel({ cols, rows, scrollback, skipStale: true });
+    const parse = new TermModel({ cols, rows, scrollback });
+    parts.forEach((p) => parse.write(p));
+    let got: { snap: string; following: StreamItem[]; given: number } | undefined;
+    let given = 0;
+    const write = (p: Uint8Array): void => {
+      given++;
+      skip.write(p);
+    };
+    skip.batch(() => parts.slice(0, cut).forEach(write));
+    skip.requestSnapshot((snap, following) => (got = { snap, following, given }), 100_000);
+    await Promise.resolve(); // the request is queued behind what was written so far
+    skip.batch(() => parts.slice(cut).forEach(write));
+    await flushed(skip);
+    await flushed(parse);
+    t.truthy(got, `seed ${seed}: a snapshot`);
+    const replica = new TermModel({ cols, rows, scrollback });
+    replica.write(got!.snap);
+    for (const item of got!.following) {
+      if (typeof item === 'string' || item instanceof Uint8Array) replica.write(item);
+      else replica.resize(item.cols, item.rows);
+    }
+    // Then what the model was given after the snapshot was taken.
+    parts.slice(got!.given).forEach((p) => replica.write(p));
+    await flushed(replica);
+    t.is(state(replica), state(parse), `seed ${seed}`);
+    t.is(state(skip), state(parse), `seed ${seed}`);
+    skip.dispose();
+    parse.dispose();
+    replica.dispose();
+  }
+});
+
+test('viewers never see a half-skipped screen: every change shows consecutive lines', async (t) => {
+  const rows = 10;
+  const skip = new TermModel({ cols: 40, rows, scrollback: 50, skipStale: true });
+  let n = 0;
+  let text = '';
+  while (n < 5000) text += `\x1b[3${n % 8}mline ${n++}\x1b[m filler filler\r\n`;
+  const parts = chunks(prng(3), enc(text), 700);
+  let checks = 0;
+  const bad: string[] = [];
+  skip.onChange.on(() => {
+    checks++;
+    const nums: number[] = [];
+    for (let y = 0; y < rows; y++) {
+      const m = /^line (\d+) /.exec(skip.lineText(y));
+      if (m) nums.push(Number(m[1]));
+    }
+    for (let i = 1; i < nums.length; i++) if (nums[i] !== nums[i - 1]! + 1) bad.push(nums.join(','));
+  });
+  // In backlogs, as a flood read faster than it is parsed builds them.
+  for (let i = 0; i < parts.length; i += 60) {
+    skip.batch(() => parts.slice(i, i + 60).forEach((p) => skip.write(p)));
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await flushed(skip);
+  t.true(checks > 0);
+  t.deepEqual(bad, []);
+  t.true(skip.skipped > text.length / 2, `skipped ${skip.skipped} of ${text.length}`);
+  t.regex(skip.lineText(rows - 2), /^line 4999 /);
+});
+
+test.serial('a flood written as it comes (not in backlogs) is held back a moment, then skipped', async (t) => {
+  const skip = new TermModel({ cols: 40, rows: 10, scrollback: 50, skipStale: true });
+  const parse = new TermModel({ cols: 40, rows: 10, scrollback: 50 });
+  let n = 0;
+  let text = '';
+  while (n < 20_000) text += `\x1b[3${n % 8}mline ${n++}\x1b[m filler filler\r\n`;
+  const parts = chunks(prng(5), enc(text), 4000);
+  // All at once: far past the flood budget, so the model waits before parsing.
+  for (const p of parts) {
+    skip.write(p);
+    parse.write(p);
+  }
+  await flushed(skip);
+  await flushed(parse);
+  t.true(skip.skipped > text.length / 2, `skipped ${skip.skipped} of ${text.length}`);
+  t.is(state(skip), state(parse));
+});
+
+test('echoes and small outputs are parsed at once, never held back', (t) => {
+  const m = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
+  let parsed = false;
+  m.write(enc('$ ls\r\n'), () => (parsed = true));
+  t.true(parsed, 'parsed before write returned');
+  t.is(m.lineText(0), '$ ls');
+  m.dispose();
+});
