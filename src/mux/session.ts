@@ -268,9 +268,11 @@ export class Session {
 
   /**
    * Start (or restart) a client's stream of the active window: a snapshot
-   * at a settled point of the stream, then everything after it.
+   * at a settled point of the stream, then everything after it. A paced
+   * frame takes the screen as parsed so far (`latest`): waiting for the
+   * backlog would make the model parse a flood it can otherwise skip.
    */
-  follow(c: Client, scrollback?: number): void {
+  follow(c: Client, scrollback?: number, latest = false): void {
     if (c.local || c.detached) return;
     const w = this.activeWindow;
     const gen = ++c.generation;
@@ -286,7 +288,7 @@ export class Session {
       c.sink.send(snap);
       c.live = w.id;
       for (const item of following) this.streamTo(c, streamEvent(w.id, item));
-    }, scrollback);
+    }, scrollback, { latest });
   }
 
   // ---- windows ----------------------------------------------------------
@@ -427,7 +429,7 @@ export class Session {
     if (c.owed) {
       c.owed = false;
       // While the window is full the acknowledgements resync it (Client.ack).
-      if (!c.behind) this.follow(c, RESYNC_SCROLLBACK);
+      if (!c.behind) this.follow(c, RESYNC_SCROLLBACK, true);
     } else if (c.live !== undefined) {
       // A whole frame without output: stream again, with a fresh budget.
       c.paced = false;

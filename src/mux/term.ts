@@ -94,7 +94,9 @@ const PARSE_SLICE = 12; // ms, as xterm.js's own write buffer
  */
 const FLOOD_BURST = 64 << 10; // bytes
 const FLOOD_RATE = 1 << 20; // bytes per second
-const STALE_WAIT = 16; // ms
+const STALE_WAIT = 33; // ms
+/** …unless this much is waiting (the window stops reading the program at 1 MiB). */
+const STALE_MAX = 512 << 10; // bytes
 /** Pen changes carried from skipped chunks are applied once they reach this size. */
 const SGR_CARRY_MAX = 4096; // characters
 
@@ -133,6 +135,8 @@ export class TermModel {
   private head = 0;
   private pumping = false;
   private pumpTimer: NodeJS.Timeout | undefined;
+  /** The timer is STALE_WAIT, not a slice's yield: more output may cut it short. */
+  private waitingStale = false;
   /** The parser has a chunk and will call back later (xterm went asynchronous). */
   private parsing = false;
   private changed = false;
@@ -216,15 +220,23 @@ export class TermModel {
     this.queue.push(op);
     // In a flood of plain text, wait a moment before parsing: what arrives
     // meanwhile may make most of it stale (skipped instead of parsed).
-    if (this.skipStale && this.flooding(n)) {
+    if (this.skipStale && this.flooding(n) && this.pendingBytes < STALE_MAX) {
       const from = this.scanFrom();
       if (from) {
         op.scan = scanChunk(data, from);
         if (op.scan.plain) {
-          if (!this.pumpTimer && !this.pumping && !this.parsing) this.pumpTimer = setTimeout(() => this.resume(), STALE_WAIT);
+          if (!this.pumpTimer && !this.pumping && !this.parsing) {
+            this.pumpTimer = setTimeout(() => this.resume(), STALE_WAIT);
+            this.waitingStale = true;
+          }
           return;
         }
       }
+    }
+    if (this.waitingStale) {
+      clearTimeout(this.pumpTimer);
+      this.pumpTimer = undefined;
+      this.waitingStale = false;
     }
     this.pump();
   }
@@ -247,6 +259,7 @@ export class TermModel {
 
   private resume(): void {
     this.pumpTimer = undefined;
+    this.waitingStale = false;
     this.pump();
   }
 
@@ -269,14 +282,21 @@ export class TermModel {
    * gets the snapshot and the chunks and resizes queued after that point;
    * the caller forwards those, then anything given later, to whoever gets
    * the snapshot. A program that stops mid-sequence gets its snapshot after
-   * SETTLE_TIMEOUT regardless.
+   * SETTLE_TIMEOUT regardless. With `latest`, a settled model is snapshot
+   * as it stands, with everything still queued following.
    */
-  requestSnapshot(cb: SnapshotCallback, scrollback = SNAPSHOT_SCROLLBACK): void {
+  requestSnapshot(cb: SnapshotCallback, scrollback = SNAPSHOT_SCROLLBACK, opts: { latest?: boolean } = {}): void {
     if (this.disposed) return;
-    this.snapshotWaiters.push({ cb, scrollback });
     // Never call back from inside this call (writes now parse at once):
     // callers may still be setting up what the callback uses.
-    queueMicrotask(() =>
+    queueMicrotask(() => {
+      // `latest`: the state as parsed so far will do, when it is settled
+      // (a paced frame): no waiting for the backlog, which may be skipped.
+      if (opts.latest && !this.disposed && this.settled()) {
+        cb(this.snapshot(scrollback), this.inflight.slice());
+        return;
+      }
+      this.snapshotWaiters.push({ cb, scrollback });
       this.flush(() => {
         if (this.snapshotWaiters.length === 0) return;
         if (this.settled()) this.takeSnapshots();
@@ -288,8 +308,8 @@ export class TermModel {
             else this.takeSnapshots();
           }, SETTLE_TIMEOUT);
         }
-      }),
-    );
+      });
+    });
   }
 
   private takeSnapshots(): void {

@@ -257,3 +257,28 @@ test('echoes and small outputs are parsed at once, never held back', (t) => {
   t.is(m.lineText(0), '$ ls');
   m.dispose();
 });
+
+test('a "latest" snapshot (a paced frame) does not wait for the backlog: the rest follows it', async (t) => {
+  const m = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
+  m.write(enc('$ cat big\r\n'));
+  let n = 0;
+  let text = '';
+  while (n < 20_000) text += `line ${n++}\r\n`;
+  const parts = chunks(prng(9), enc(text), 4000);
+  let got: { snap: string; following: StreamItem[] } | undefined;
+  // Written at once, past the flood budget: most of it waits to be parsed (or skipped).
+  for (const p of parts) m.write(p);
+  m.requestSnapshot((snap, following) => (got = { snap, following }), 0, { latest: true });
+  await Promise.resolve();
+  await Promise.resolve();
+  t.truthy(got, 'taken at once');
+  t.true(got!.following.length > 0, 'with the backlog following it');
+  const replica = new TermModel({ cols: 40, rows: 5, scrollback: 10 });
+  replica.write(got!.snap);
+  for (const item of got!.following) if (typeof item === 'string' || item instanceof Uint8Array) replica.write(item);
+  await flushed(replica);
+  await flushed(m);
+  t.is(replica.lineText(3), 'line 19999');
+  t.is(m.lineText(3), 'line 19999');
+  t.true(m.skipped > 0);
+});
