@@ -94,9 +94,11 @@ const PARSE_SLICE = 12; // ms, as xterm.js's own write buffer
  */
 const FLOOD_BURST = 64 << 10; // bytes
 const FLOOD_RATE = 1 << 20; // bytes per second
-const STALE_WAIT = 33; // ms
+const STALE_WAIT = 50; // ms
+/** …or until output stops this long (the end of the flood is shown at once). */
+const STALE_QUIET = 3; // ms
 /** …unless this much is waiting (the window stops reading the program at 1 MiB). */
-const STALE_MAX = 512 << 10; // bytes
+const STALE_MAX = 896 << 10; // bytes
 /** Pen changes carried from skipped chunks are applied once they reach this size. */
 const SGR_CARRY_MAX = 4096; // characters
 
@@ -137,6 +139,7 @@ export class TermModel {
   private pumpTimer: NodeJS.Timeout | undefined;
   /** The timer is STALE_WAIT, not a slice's yield: more output may cut it short. */
   private waitingStale = false;
+  private quietTimer: NodeJS.Timeout | undefined;
   /** The parser has a chunk and will call back later (xterm went asynchronous). */
   private parsing = false;
   private changed = false;
@@ -229,6 +232,11 @@ export class TermModel {
             this.pumpTimer = setTimeout(() => this.resume(), STALE_WAIT);
             this.waitingStale = true;
           }
+          // The flood may be over: if nothing follows for a moment, parse now.
+          if (this.waitingStale) {
+            if (this.quietTimer) this.quietTimer.refresh();
+            else this.quietTimer = setTimeout(() => this.quiet(), STALE_QUIET);
+          }
           return;
         }
       }
@@ -255,6 +263,13 @@ export class TermModel {
     this.floodBudget = Math.min(FLOOD_BURST, this.floodBudget + ((now - this.floodBudgetAt) * FLOOD_RATE) / 1000) - n;
     this.floodBudgetAt = now;
     return this.floodBudget < 0;
+  }
+
+  /** No output for STALE_QUIET while waiting: the flood has ended (or paused), parse it. */
+  private quiet(): void {
+    if (!this.waitingStale) return;
+    clearTimeout(this.pumpTimer);
+    this.resume();
   }
 
   private resume(): void {
@@ -717,6 +732,7 @@ export class TermModel {
     this.disposed = true;
     if (this.settleTimer) clearTimeout(this.settleTimer);
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
+    if (this.quietTimer) clearTimeout(this.quietTimer);
     this.queue = [];
     this.head = 0;
     this.snapshotWaiters = [];
