@@ -44,8 +44,10 @@ than forward the stream: "bytes drawn per output byte" shows how much reached
 the helper's terminal. CPU per process comes from \`/proc/PID/stat\` over the
 same interval. The plain pty column is the speed at which the emulator here
 (xterm headless) parses this text: a ceiling for any program that must parse
-every byte into one such model, as shareterm's \`share\` does (and \`listen\`'s
-replica again, for what is forwarded).
+every byte into one such model. shareterm's \`share\` parses only what is not
+pushed out of its history (\`--scrollback\`, 2000 lines) by what follows before
+anyone could see it (the rest is skipped, ending in the same state; in a flood
+it waits up to 50 ms to find out), and \`listen\` parses the frames it is sent.
 
 **Echo.** ${st.keys} keys at the bash prompt, one at a time, the next 20–40 ms
 after the echo of the last (a fast typist; longer than a 16 ms frame), the line

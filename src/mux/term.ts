@@ -44,8 +44,9 @@ export interface TermModelOptions {
   scrollback: number; // lines
   /**
    * Skip queued plain text that later output pushes out of the history
-   * (see stale.ts). The state reached is the same, but a skipped chunk's
-   * bell-free, title-free text never exists in the model, even briefly.
+   * (see stale.ts): the state reached is the same, only the skipped text is
+   * never in the model, even briefly. For a window's model; a replica must
+   * parse what it is sent (its scroll-back copy may be read at any time).
    */
   skipStale?: boolean;
 }
@@ -109,7 +110,7 @@ type Op =
       data: Uint8Array | string;
       done: (() => void) | undefined;
       scan: ChunkScan | undefined;
-      /** A chunk split where the parser is at rest: parts but the last are not whole chunks of the stream. */
+      /** The skipped front of a chunk whose last character or sequence is cut off (see split). */
       part?: boolean;
     }
   | { k: 'resize'; cols: number; rows: number }
