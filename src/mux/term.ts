@@ -98,8 +98,8 @@ const FLOOD_RATE = 1 << 20; // bytes per second
 const STALE_WAIT = 50; // ms
 /** …or until output stops this long (the end of the flood is shown at once). */
 const STALE_QUIET = 3; // ms
-/** …unless this much is waiting (the window stops reading the program at 1 MiB). */
-const STALE_MAX = 896 << 10; // bytes
+/** …unless this much is waiting. */
+const STALE_MAX = 1792 << 10; // bytes (the window stops reading the program at 2 MiB)
 /** Pen changes carried from skipped chunks are applied once they reach this size. */
 const SGR_CARRY_MAX = 4096; // characters
 

@@ -6,8 +6,11 @@ import { TermModel, type StreamItem } from './term.js';
 import { Emitter, type Disposable } from '../lib/event.js';
 import { trace } from '../lib/debug.js';
 
-/** Stop reading the program once this much output waits to be parsed… */
-const PARSE_HIGH_WATER = 1 << 20; // bytes
+/**
+ * Stop reading the program once this much output waits to be parsed (up to
+ * 100 ms of parsing; a flood of plain text is mostly skipped, see stale.ts)…
+ */
+const PARSE_HIGH_WATER = 2 << 20; // bytes
 /** …and read again when the backlog is down to this. */
 const PARSE_LOW_WATER = 256 << 10; // bytes
 
