@@ -14,7 +14,7 @@ import unicode11Addon from '@xterm/addon-unicode11';
 import type { Terminal as XTerminal, IBufferCell } from '@xterm/headless';
 import type { Grid } from './grid.js';
 import { serialize, type SnapshotCore } from './snapshot.js';
-import { scanChunk, sgrText, linesToForget, sameState, LineCounter, AT_REST, type ChunkScan, type ScanState } from './stale.js';
+import { scanChunk, sgrText, endsAtRest, linesToForget, sameState, LineCounter, AT_REST, type ChunkScan, type ScanState } from './stale.js';
 import { Emitter } from '../lib/event.js';
 
 export type { Disposable } from '../lib/event.js';
@@ -513,7 +513,10 @@ export class TermModel {
     const b = this.core.buffer;
     if (b.scrollTop !== 0 || b.scrollBottom !== this.term.rows - 1) return 0;
     if (!op.scan || !atRestFrom(op.scan)) op.scan = scanChunk(op.data);
-    if (!op.scan.plain || op.scan.lastRest <= 0) return 0;
+    // How much: up to where the last character or sequence begins (a byte
+    // offset: a string chunk, whose scan counts UTF-8 bytes, goes whole or not at all).
+    const upTo = typeof op.data !== 'string' ? op.scan.lastRest : endsAtRest(op.scan) ? op.data.length : 0;
+    if (!op.scan.plain || upTo <= 0) return 0;
     const need = linesToForget(this.term.rows, this.term.options.scrollback ?? 0);
     const lines = new LineCounter();
     let prev = op.scan;
@@ -523,7 +526,7 @@ export class TermModel {
       if (!next.scan || !sameState(next.scan.from, prev.end)) next.scan = scanChunk(next.data, prev.end);
       if (!next.scan.plain) return 0;
       lines.add(next.scan);
-      if (lines.count >= need) return op.scan.lastRest;
+      if (lines.count >= need) return upTo;
       prev = next.scan;
     }
     return 0;

@@ -282,3 +282,26 @@ test('a "latest" snapshot (a paced frame) does not wait for the backlog: the res
   t.is(m.lineText(3), 'line 19999');
   t.true(m.skipped > 0);
 });
+
+test('string chunks cut in a sequence after wide characters: skipped whole or not at all', async (t) => {
+  // In UTF-8 the cut SGR begins later than in UTF-16: cutting the string at
+  // the byte offset would skip the sequence's start and print the rest as
+  // text, and the colour it sets would be lost for every line after it.
+  let head = '';
+  for (let n = 0; n < 20; n++) head += `中文字 ${n}\r\n`;
+  const parts = [`${head}\x1b[38;5`, ';208mcoloured from here on\r\n'];
+  for (let n = 0; n < 10; n++) {
+    let lines = '';
+    for (let k = 0; k < 10; k++) lines += `line ${n * 10 + k}\r\n`;
+    parts.push(lines);
+  }
+  const skip = new TermModel({ cols: 30, rows: 4, scrollback: 5, skipStale: true });
+  const parse = new TermModel({ cols: 30, rows: 4, scrollback: 5 });
+  skip.batch(() => parts.forEach((p) => skip.write(p)));
+  parts.forEach((p) => parse.write(p));
+  await flushed(skip);
+  await flushed(parse);
+  t.true(skip.skipped > 0);
+  t.regex(parse.snapshot(0), /38;5;208/);
+  t.is(state(skip), state(parse));
+});
