@@ -48,9 +48,7 @@ export interface ChunkScan {
   sgr: number[];
   /** `sgr` starts with a reset (SGR 0): the pen before the chunk no longer matters. */
   sgrResets: boolean;
-  /** Where the scanner is first at rest (0 when it starts so; -1: never). */
-  firstRest: number;
-  /** Where it is last at rest (the length when it ends so; -1: never). */
+  /** Where the scanner is last at rest (the length when it ends so; -1: never). */
   lastRest: number;
 }
 
@@ -61,7 +59,7 @@ const TAB = 0x09;
 const BS = 0x08;
 
 function notPlain(from: Readonly<ScanState>): ChunkScan {
-  return { plain: false, from, end: undefined, lfs: 0, lfsAfterCr: 0, hasCr: false, sgr: [], sgrResets: false, firstRest: -1, lastRest: -1 };
+  return { plain: false, from, end: undefined, lfs: 0, lfsAfterCr: 0, hasCr: false, sgr: [], sgrResets: false, lastRest: -1 };
 }
 
 /** Two scanner states that read what follows alike. */
@@ -101,7 +99,6 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
   let hasCr = false;
   let sgr: number[] = [];
   let sgrResets = false;
-  let firstRest = esc === 0 && utf8 === 0 ? 0 : -1;
   let start = -1; // where the sequence or character under way began in this chunk
   for (let i = 0; i < n; i++) {
     const c = data[i]!;
@@ -110,7 +107,7 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
       if (c < 0x80 || c >= 0xc0) return notPlain(from);
       if (c2 && c < 0xa0) return notPlain(from); // U+0080–U+009F: a C1 control
       c2 = false;
-      if (--utf8 === 0 && firstRest < 0) firstRest = i + 1;
+      utf8--;
       continue;
     }
     if (esc === 0) {
@@ -167,10 +164,9 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
     }
     esc = 0;
     seqStart = -1;
-    if (firstRest < 0) firstRest = i + 1;
   }
   const lastRest = esc === 0 && utf8 === 0 ? n : start;
-  return { plain: true, from, end: { esc, first, inFirst, utf8, c2 }, lfs, lfsAfterCr, hasCr, sgr, sgrResets, firstRest, lastRest };
+  return { plain: true, from, end: { esc, first, inFirst, utf8, c2 }, lfs, lfsAfterCr, hasCr, sgr, sgrResets, lastRest };
 }
 
 /** The text of a scan's SGR sequences (see ChunkScan.sgr). */

@@ -461,7 +461,8 @@ export class TermModel {
   /** Queue data[at:] next, as the rest of the chunk, and return data[:at] as a part (to skip). */
   private split(op: Extract<Op, { k: 'data' }>, at: number): Extract<Op, { k: 'data' }> {
     this.queue[--this.head] = { k: 'data', data: op.data.slice(at), done: op.done, scan: undefined, part: op.part };
-    return { k: 'data', data: op.data.slice(0, at), done: undefined, scan: undefined, part: true };
+    // The chunk's scan serves the front: its SGRs all end before `at`, at the same offsets.
+    return { k: 'data', data: op.data.slice(0, at), done: undefined, scan: op.scan, part: true };
   }
 
   private parse(op: Extract<Op, { k: 'data' }>): void {
@@ -533,8 +534,7 @@ export class TermModel {
   }
 
   private skip(op: Extract<Op, { k: 'data' }>): void {
-    // A split part gets a fresh scan; its pen changes are the whole chunk's complete SGRs.
-    const scan = op.scan ?? scanChunk(op.data);
+    const scan = op.scan!; // made by skippable()
     const sgr = sgrText(scan, op.data);
     this.sgrCarry = scan.sgrResets ? sgr : this.sgrCarry + sgr;
     if (this.sgrCarry.length > SGR_CARRY_MAX) this.applyCarry();
