@@ -10,6 +10,7 @@ import { Window } from './window.js';
 import { FlowControl } from './flow.js';
 import { trace } from '../lib/debug.js';
 import { Emitter, type Disposable } from '../lib/event.js';
+import { TokenBucket } from '../lib/bucket.js';
 import { runCommand } from './commands.js';
 
 /** Rows every viewer gives to the status bar. */
@@ -86,8 +87,7 @@ export class Client {
   /** Output was skipped because the window was full: a snapshot is owed once it drains. */
   behind = false;
   /** Raw output this client may still be streamed before it is paced (RAW_BURST, RAW_RATE). */
-  rawBudget = RAW_BURST;
-  rawBudgetAt = 0;
+  readonly rawBudget = new TokenBucket(RAW_BURST, RAW_RATE);
   /** Shown a flood as frames: output is skipped, a snapshot goes every PACED_FRAME. */
   paced = false;
   /** Output was skipped since the last paced frame. */
@@ -405,13 +405,7 @@ export class Session {
   private pace(c: Client, n: number): boolean {
     if (c.scrolling) return false;
     if (!c.paced) {
-      const now = Date.now();
-      c.rawBudget = Math.min(RAW_BURST, c.rawBudget + ((now - c.rawBudgetAt) * RAW_RATE) / 1000);
-      c.rawBudgetAt = now;
-      if (c.rawBudget >= n) {
-        c.rawBudget -= n;
-        return false;
-      }
+      if (c.rawBudget.take(n)) return false;
       trace?.(`paced: skip ${n}`);
       c.paced = true;
       c.pacer = setTimeout(() => this.paceFrame(c), PACED_FRAME);
@@ -433,8 +427,7 @@ export class Session {
     } else if (c.live !== undefined) {
       // A whole frame without output: stream again, with a fresh budget.
       c.paced = false;
-      c.rawBudget = RAW_BURST;
-      c.rawBudgetAt = Date.now();
+      c.rawBudget.refill();
       trace?.('paced: streaming again');
       return;
     }
@@ -457,8 +450,7 @@ export class Session {
       c.paced = false;
       c.owed = false;
     }
-    c.rawBudget = RAW_BURST;
-    c.rawBudgetAt = Date.now();
+    c.rawBudget.refill();
     if (c.partialHistory || c.live === undefined) this.follow(c, this.opts.scrollback);
   }
 

@@ -16,6 +16,7 @@ import type { Grid } from './grid.js';
 import { serialize, type SnapshotCore } from './snapshot.js';
 import { scanChunk, sgrText, endsAtRest, linesToForget, sameState, LineCounter, AT_REST, type ChunkScan, type ScanState } from './stale.js';
 import { Emitter } from '../lib/event.js';
+import { TokenBucket } from '../lib/bucket.js';
 
 export type { Disposable } from '../lib/event.js';
 
@@ -153,8 +154,7 @@ export class TermModel {
   /** Bytes skipped as stale over the model's life. */
   skipped = 0;
   /** Output that may still be parsed at once (FLOOD_BURST, FLOOD_RATE). */
-  private floodBudget = FLOOD_BURST;
-  private floodBudgetAt = 0;
+  private readonly floodBudget = new TokenBucket(FLOOD_BURST, FLOOD_RATE, () => performance.now());
   private snapshotWaiters: { cb: SnapshotCallback; scrollback: number }[] = [];
   private settleTimer: NodeJS.Timeout | undefined;
   /** Answers to terminal queries (DA, DSR, CPR, DECRQSS…): for the pty only. */
@@ -260,10 +260,7 @@ export class TermModel {
 
   /** Charge output to the flood budget; true once it is spent (a flood, not an echo or a redraw). */
   private flooding(n: number): boolean {
-    const now = performance.now();
-    this.floodBudget = Math.min(FLOOD_BURST, this.floodBudget + ((now - this.floodBudgetAt) * FLOOD_RATE) / 1000) - n;
-    this.floodBudgetAt = now;
-    return this.floodBudget < 0;
+    return !this.floodBudget.charge(n);
   }
 
   /** No output for STALE_QUIET while waiting: the flood has ended (or paused), parse it. */

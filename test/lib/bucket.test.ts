@@ -1,0 +1,29 @@
+import test from 'ava';
+import { TokenBucket } from '../../src/lib/bucket.js';
+
+test('take: a burst, then the rate; a refusal takes nothing', (t) => {
+  let now = 0;
+  const b = new TokenBucket(100, 1000, () => now); // 100 at once, 1 per ms
+  t.true(b.take(60));
+  t.false(b.take(60), 'only 40 left');
+  t.true(b.take(40), 'the refusal took nothing');
+  now += 10;
+  t.false(b.take(11));
+  t.true(b.take(10));
+  now += 1000;
+  t.false(b.take(101), 'never more than the burst');
+  b.take(100);
+  b.refill();
+  t.true(b.take(100));
+});
+
+test('charge: takes whatever it holds, and stays refused until the debt is paid', (t) => {
+  let now = 0;
+  const b = new TokenBucket(100, 1000, () => now);
+  t.true(b.charge(100));
+  t.false(b.charge(50), '50 in debt');
+  now += 49;
+  t.false(b.charge(0), 'still 1 in debt');
+  now += 1;
+  t.true(b.charge(0));
+});
