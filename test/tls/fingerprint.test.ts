@@ -79,7 +79,7 @@ test('parseFingerprint rejects junk and wrong lengths, naming the accepted forms
     'SHA256:' + Buffer.alloc(20).toString('base64'), // 20 bytes
     'SHA256:not*base64',
     `SHA1:${Buffer.alloc(32).toString('base64')}`,
-    fp.replace('A', 'G'),
+    `G${fp.slice(1)}`, // not a hex digit (replacing an 'A' did nothing when the fingerprint had none)
   ];
   for (const text of bad) {
     const err = t.throws(() => parseFingerprint(text), { instanceOf: UserError }, text);
