@@ -90,8 +90,13 @@ after they are up, then ${st.idleSeconds} s with nothing typed or printed: bytes
 per second (keepalives, status-bar clocks).
 
 **Memory.** \`VmRSS\` from \`/proc/PID/status\` of every process of a system, 1 s
-after the session is up (idle, one window); \`VmHWM\` (peak) after the
-throughput flood. MB are 10^6 bytes.
+after the session is up (start-up), then after ${st.settleSeconds} s more with nothing typed
+or printed (idle, one window: the target); \`VmHWM\` (peak) after the echo and
+the throughput flood, and \`VmRSS\` again ${st.settleSeconds} s after them (idle after use).
+A node process is not idle 1 s after start-up: V8 still holds start-up garbage
+and a young generation grown for it, and gives them back once the process is
+quiet (V8's own memory reducer ~8 s after start-up; after a burst, shareterm
+asks for it, src/lib/idle-gc.ts). MB are 10^6 bytes.
 
 **Start-up.** Wall time of \`node bin/shareterm.js --help\` and of \`node -e 0\`,
 interleaved, after one warm-up each; the difference of the medians.

@@ -12,7 +12,9 @@ export interface Results {
   termBytes: Partial<Record<SystemName, number[]>>; // terminal bytes per output byte
   echoHelper: Partial<Record<SystemName, EchoResult[]>>;
   echoUser: Partial<Record<SystemName, EchoResult[]>>;
-  rssIdle: Partial<Record<SystemName, Record<string, number>[]>>; // MB per process role
+  rssStart: Partial<Record<SystemName, Record<string, number>[]>>; // MB per process role, 1 s after start
+  rssIdle: Partial<Record<SystemName, Record<string, number>[]>>; // …after settling idle
+  rssUsed: Partial<Record<SystemName, Record<string, number>[]>>; // …idle again after echo and the flood
   rssPeak: Partial<Record<SystemName, Record<string, number>[]>>;
   cpu: Partial<Record<SystemName, Record<string, number>[]>>; // CPU s per process during the throughput run
   seconds: Partial<Record<SystemName, number[]>>; // duration of the throughput run
@@ -32,7 +34,7 @@ export interface Results {
 
 export function emptyResults(): Results {
   return {
-    throughput: {}, termBytes: {}, echoHelper: {}, echoUser: {}, rssIdle: {}, rssPeak: {}, cpu: {}, seconds: {}, benchCpu: {}, sides: {},
+    throughput: {}, termBytes: {}, echoHelper: {}, echoUser: {}, rssStart: {}, rssIdle: {}, rssUsed: {}, rssPeak: {}, cpu: {}, seconds: {}, benchCpu: {}, sides: {},
     ctrlc: {}, ctrlcQueued: {}, ctrlcHeld: {}, wire: {}, wireForward: {}, wirePaced: {}, wirePacedForward: {}, idle: {}, startup: undefined, errors: [],
   };
 }
@@ -53,6 +55,8 @@ export interface Settings {
   floodSeconds: number;
   capSeconds: number;
   idleSeconds: number;
+  /** Idle time before the idle memory figures. */
+  settleSeconds: number;
   keys: number;
 }
 
@@ -82,8 +86,8 @@ function echoMed(rec: Partial<Record<SystemName, EchoResult[]>>, s: SystemName, 
 }
 
 /** Sum of the median RSS of a system's processes on one side. */
-function sideRss(r: Results, s: SystemName, side: 'user' | 'helper'): number | undefined {
-  const rounds = r.rssIdle[s];
+function sideRss(r: Results, s: SystemName, side: 'user' | 'helper', rec = r.rssIdle): number | undefined {
+  const rounds = rec[s];
   const sides = r.sides[s];
   if (!rounds || rounds.length === 0 || !sides) return undefined;
   let sum = 0;
@@ -145,13 +149,16 @@ function rows(r: Results, st: Settings): Row[] {
   if (Object.keys(idle).length > 0) {
     out.push({ figure: `idle session on the wire (both ways, ${st.idleSeconds} s), B/s`, values: idle, fmt: fixed(1), ratio: true, target: '≤ 10 B/s', met: idle.shareterm === undefined ? undefined : idle.shareterm <= 10 });
   }
-  const share = roleRss(r.rssIdle, 'shareterm', 'share');
-  const listen = roleRss(r.rssIdle, 'shareterm', 'listen');
-  const u = per((s) => sideRss(r, s, 'user'));
-  if (Object.keys(u).length > 0) {
-    out.push({ figure: "resident memory, idle, one window: the user's side (sum of its processes), MB", values: u, fmt: fixed(1), ratio: true, target: '≤ 60 MB per process', met: share === undefined ? undefined : share <= 60 });
-    out.push({ figure: "resident memory, idle, one window: the helper's side, MB", values: per((s) => sideRss(r, s, 'helper')), fmt: fixed(1), ratio: true, target: '≤ 60 MB per process', met: listen === undefined ? undefined : listen <= 60 });
-  }
+  const memRows = (rec: Results['rssIdle'], when: string): void => {
+    const share = roleRss(rec, 'shareterm', 'share');
+    const listen = roleRss(rec, 'shareterm', 'listen');
+    const u = per((s) => sideRss(r, s, 'user', rec));
+    if (Object.keys(u).length === 0) return;
+    out.push({ figure: `resident memory, ${when}, one window: the user's side (sum of its processes), MB`, values: u, fmt: fixed(1), ratio: true, target: '≤ 60 MB per process', met: share === undefined ? undefined : share <= 60 });
+    out.push({ figure: `resident memory, ${when}, one window: the helper's side, MB`, values: per((s) => sideRss(r, s, 'helper', rec)), fmt: fixed(1), ratio: true, target: '≤ 60 MB per process', met: listen === undefined ? undefined : listen <= 60 });
+  };
+  memRows(r.rssIdle, `idle (${st.settleSeconds} s after start-up)`);
+  memRows(r.rssUsed, `idle again (${st.settleSeconds} s after the echo and the ${st.sizeMiB} MiB flood)`);
   if (r.startup) {
     const over = median(r.startup.help) - median(r.startup.node);
     out.push({ figure: `start-up, \`shareterm --help\` over \`node -e 0\` (${median(r.startup.node).toFixed(0)} ms), ms`, values: { shareterm: over }, fmt: fixed(0), target: '≤ 150 ms', met: over <= 150 });
@@ -185,17 +192,20 @@ export function mainTable(r: Results, st: Settings): string {
 
 /** Per process: resident memory idle and peak (after the throughput flood), CPU during the flood. */
 export function memoryTable(r: Results, st: Settings): string {
-  const lines = ['| system | process | side | idle RSS, MB | peak RSS (VmHWM) after the flood, MB | CPU during the flood, s (% of its duration) |', '|---|---|---|--:|--:|--:|'];
+  const lines = ['| system | process | side | RSS 1 s after start-up, MB | idle RSS, MB | peak RSS (VmHWM) after the flood, MB | idle RSS after the flood, MB | CPU during the flood, s (% of its duration) |', '|---|---|---|--:|--:|--:|--:|--:|'];
   for (const s of st.systems) {
     const sides = r.sides[s];
     if (!sides) continue;
     for (const role of Object.keys(sides)) {
+      const start = roleRss(r.rssStart, s, role);
       const idle = roleRss(r.rssIdle, s, role);
       const peak = roleRss(r.rssPeak, s, role);
+      const used = roleRss(r.rssUsed, s, role);
+      const mb = (x: number | undefined): string => (x === undefined ? '—' : fixed(1)(x));
       const cpu = roleRss(r.cpu, s, role);
       const dur = med(r.seconds, s);
       const cpuText = cpu === undefined ? '—' : `${cpu.toFixed(2)}${dur ? ` (${((cpu / dur) * 100).toFixed(0)}%)` : ''}`;
-      lines.push(`| ${LABEL[s]} | ${role} | ${sides[role]} | ${idle === undefined ? '—' : fixed(1)(idle)} | ${peak === undefined ? '—' : fixed(1)(peak)} | ${cpuText} |`);
+      lines.push(`| ${LABEL[s]} | ${role} | ${sides[role]} | ${mb(start)} | ${mb(idle)} | ${mb(peak)} | ${mb(used)} | ${cpuText} |`);
     }
   }
   return lines.length > 2 ? lines.join('\n') : '';

@@ -39,6 +39,7 @@ prints medians, ratios and the SPEC §5 targets. tmux and socat are optional
   --flood-seconds N    flood before Ctrl-C on the slow link (default 10, quick 5)
   --cap-seconds N      give up waiting for the prompt after Ctrl-C (default 30, quick 20)
   --idle-seconds N     idle measurement (default 60, quick 10)
+  --settle-seconds N   idle time before each idle memory figure (default 20)
   --startup-runs N     runs of --help and node -e 0 each (default 15, quick 5)
   --write              write the results to BENCHMARKS.md
   --json FILE          write every round's values as JSON
@@ -58,6 +59,7 @@ interface Options {
   floodSeconds: number;
   capSeconds: number;
   idleSeconds: number;
+  settleSeconds: number;
   startupRuns: number;
   write: boolean;
   json: string | undefined;
@@ -80,7 +82,7 @@ function options(argv: string[]): Options {
         quick: { type: 'boolean' }, only: { type: 'string' }, systems: { type: 'string' },
         rounds: { type: 'string' }, 'slow-rounds': { type: 'string' }, keys: { type: 'string' },
         'size-mib': { type: 'string' }, 'paced-mib': { type: 'string' }, 'paced-rate': { type: 'string' }, 'flood-seconds': { type: 'string' }, 'cap-seconds': { type: 'string' },
-        'idle-seconds': { type: 'string' }, 'startup-runs': { type: 'string' },
+        'idle-seconds': { type: 'string' }, 'settle-seconds': { type: 'string' }, 'startup-runs': { type: 'string' },
         write: { type: 'boolean' }, json: { type: 'string' }, cli: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -117,6 +119,7 @@ function options(argv: string[]): Options {
     floodSeconds: num('flood-seconds', v['flood-seconds'], q ? 5 : 10),
     capSeconds: num('cap-seconds', v['cap-seconds'], q ? 20 : 30),
     idleSeconds: num('idle-seconds', v['idle-seconds'], q ? 10 : 60),
+    settleSeconds: num('settle-seconds', v['settle-seconds'], 20),
     startupRuns: Math.round(num('startup-runs', v['startup-runs'], q ? 5 : 15)),
     write: Boolean(v.write),
     json: v.json,
@@ -222,9 +225,12 @@ async function main(): Promise<void> {
             results.sides[s] = Object.fromEntries(procs.map((p) => [p.role, p.side]));
             const said: string[] = [];
             if (has('memory')) {
+              const m0 = weigh(procs);
+              push(results.rssStart, s, m0);
+              await sleep(o.settleSeconds * 1000);
               const m = weigh(procs);
               push(results.rssIdle, s, m);
-              said.push(`RSS ${Object.values(m).map((x) => x.toFixed(0)).join('+')} MB`);
+              said.push(`RSS ${Object.values(m0).map((x) => x.toFixed(0)).join('+')} MB at start-up, ${Object.values(m).map((x) => x.toFixed(0)).join('+')} MB idle`);
             }
             if (has('echo')) {
               const h = await echo(setup.helper, o.keys);
@@ -242,7 +248,15 @@ async function main(): Promise<void> {
               push(results.benchCpu, s, t.benchCpu);
               said.push(`${t.mibps.toFixed(1)} MiB/s (${t.seconds.toFixed(2)} s${t.polled ? ', found by polling' : ''}; CPU s ${Object.entries(t.cpu).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}, terminal emulators ${t.benchCpu.toFixed(2)})`);
             }
-            if (has('memory')) push(results.rssPeak, s, weigh(procs, true));
+            if (has('memory')) {
+              push(results.rssPeak, s, weigh(procs, true));
+              if (has('echo') || has('throughput')) {
+                await sleep(o.settleSeconds * 1000);
+                const m = weigh(procs);
+                push(results.rssUsed, s, m);
+                said.push(`RSS ${Object.values(m).map((x) => x.toFixed(0)).join('+')} MB idle after use`);
+              }
+            }
             log(`round ${r}/${o.rounds} ${s}: ${said.join('; ')}`);
           } finally {
             await stop(setup);
@@ -316,7 +330,7 @@ async function main(): Promise<void> {
   const load1 = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const paced = fs.readFileSync(file).subarray(0, pacedSize);
   const deflated = { best: zlib.deflateRawSync(paced, { level: 9 }).length / pacedSize, fast: zlib.deflateRawSync(paced, { level: 1 }).length / pacedSize };
-  const st: Settings = { systems: o.systems, skipped, sizeMiB: o.sizeMiB, pacedMiB: Number((pacedSize / (1 << 20)).toFixed(2)), pacedRate: o.pacedRate, deflated, floodSeconds: o.floodSeconds, capSeconds: o.capSeconds, idleSeconds: o.idleSeconds, keys: o.keys };
+  const st: Settings = { systems: o.systems, skipped, sizeMiB: o.sizeMiB, pacedMiB: Number((pacedSize / (1 << 20)).toFixed(2)), pacedRate: o.pacedRate, deflated, floodSeconds: o.floodSeconds, capSeconds: o.capSeconds, idleSeconds: o.idleSeconds, settleSeconds: o.settleSeconds, keys: o.keys };
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const cpu = /model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown CPU';
   const machine = [

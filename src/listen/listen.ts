@@ -16,6 +16,7 @@ import {
 import { haveTerminal } from '../view/tty.js';
 import { cleanLabel } from '../view/text.js';
 import { HelperView } from './view.js';
+import { IdleCollector } from '../lib/idle-gc.js';
 
 /** A connection must finish TLS and send a valid hello within this time. */
 export const HANDSHAKE_DEADLINE = 10_000; // ms
@@ -57,6 +58,7 @@ export async function runListen(opts: ListenOptions): Promise<number> {
   const addr = server.address() as net.AddressInfo;
   const helperName = opts.name ?? `${os.userInfo().username}@${os.hostname()}`;
   printBanner(addr, opts, identity.fingerprint, token !== undefined);
+  new IdleCollector().start(); // memory back after bursts (src/lib/idle-gc.ts)
 
   /** The share being asked about or shown (or waiting to resume). */
   let busy = false;

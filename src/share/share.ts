@@ -13,6 +13,7 @@ import { prefixKeyName } from '../view/viewer.js';
 import { bindTerminal, haveTerminal, terminalSize, terminalViewer } from '../view/tty.js';
 import type { VerifyPolicy } from '../tls/verify.js';
 import { HelperConnection, connect, newSessionId, type Connected, type DialContext } from './helper.js';
+import { IdleCollector } from '../lib/idle-gc.js';
 
 
 export interface ShareOptions {
@@ -46,6 +47,7 @@ export async function runShare(opts: ShareOptions): Promise<number> {
     clientCert = { cert: ck.cert, key: ck.key };
   }
 
+  new IdleCollector().start(); // memory back after bursts (src/lib/idle-gc.ts)
   const name = opts.name ?? `${os.userInfo().username}@${os.hostname()}`;
   const ctx: DialContext = {
     host: opts.host, port: opts.port, policy, readOnly: opts.readOnly, name, session: newSessionId(),

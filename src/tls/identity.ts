@@ -1,11 +1,11 @@
 // Certificates shareterm makes itself: the listener's self-signed identity
 // (created on first use, reused after) and the small CA of `shareterm certs`.
 // selfsigned costs ~100 ms to import and keeps a large X.509 stack in memory,
-// so it runs only in a short-lived worker thread when something is generated;
+// so it runs only in a short-lived child process when something is generated;
 // `share`, `verify` and a listener with an identity never load it.
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -122,32 +122,52 @@ async function generatePair(
     extensions,
   };
   if (ca) opts.ca = { key: ca.key, cert: ca.cert };
-  return generateInWorker([{ name: 'commonName', value: escapeDnValue(cn) }], opts);
+  return generateInChild([{ name: 'commonName', value: escapeDnValue(cn) }], opts);
 }
 
 /**
- * selfsigned's generate(), run in a worker thread that ends with the job:
- * its X.509 stack (some 200 modules) is loaded there, never in the process
- * that goes on to serve a session for hours.
+ * selfsigned's generate(), run in a short-lived node process: its X.509 stack
+ * (some 200 modules) is loaded there, never in the process that goes on to
+ * serve a session for hours. (A worker thread would do the same job, but the
+ * memory its allocator touched stays with the process: a listener that made
+ * its identity on start-up stayed 2.5 MB larger than one that loaded it.)
  */
-function generateInWorker(attrs: Parameters<typeof Generate>[0], opts: GenerateOptions): Promise<Pair> {
+function generateInChild(attrs: Parameters<typeof Generate>[0], opts: GenerateOptions): Promise<Pair> {
   const modulePath = createRequire(import.meta.url).resolve('selfsigned');
-  const worker = new Worker(
-    `const { parentPort, workerData } = require('node:worker_threads');
-    Promise.resolve()
-      .then(() => require(workerData.modulePath).generate(workerData.attrs, workerData.opts))
-      .then((out) => parentPort.postMessage({ cert: out.cert, key: out.private }))
-      .catch((e) => parentPort.postMessage({ error: String((e && e.message) || e) }));`,
-    { eval: true, workerData: { modulePath, attrs, opts } },
-  );
+  const script = `let input = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (d) => (input += d));
+    process.stdin.on('end', () => {
+      const job = JSON.parse(input);
+      for (const k of ['notBeforeDate', 'notAfterDate']) if (job.opts[k]) job.opts[k] = new Date(job.opts[k]);
+      Promise.resolve()
+        .then(() => require(job.modulePath).generate(job.attrs, job.opts))
+        .then((out) => process.stdout.write(JSON.stringify({ cert: out.cert, key: out.private })))
+        .catch((e) => process.stdout.write(JSON.stringify({ error: String((e && e.message) || e) })));
+    });`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdin.on('error', () => undefined); // a generator that died early: its exit says so
+  child.stdin.end(JSON.stringify({ modulePath, attrs, opts }));
   return new Promise((resolve, reject) => {
-    worker.once('message', (m: Pair | { error: string }) => {
-      void worker.terminate();
-      if ('error' in m) reject(new Error(`cannot make a certificate: ${m.error}`));
-      else resolve(m);
+    child.once('error', (e) => reject(new Error(`cannot make a certificate: ${e.message}`)));
+    child.once('close', (code, signal) => {
+      let m: Pair | { error: string } | undefined;
+      try {
+        m = JSON.parse(out) as Pair | { error: string };
+      } catch {
+        m = undefined;
+      }
+      if (m && 'error' in m) reject(new Error(`cannot make a certificate: ${m.error}`));
+      else if (m && typeof m.cert === 'string' && typeof m.key === 'string') resolve({ cert: m.cert, key: m.key });
+      else {
+        const why = err.trim().split('\n').pop() ?? '';
+        reject(new Error(`cannot make a certificate: the generator stopped (${signal ?? `exit ${code}`})${why ? `: ${why}` : ''}`));
+      }
     });
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`cannot make a certificate: the generator stopped (exit ${code})`)));
   });
 }
 

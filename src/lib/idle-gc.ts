@@ -1,0 +1,142 @@
+// Give memory back once the process goes quiet.
+//
+// V8 sizes its heap for the work it sees: a flood of output grows the young
+// generation to ~28 MB and the old one with it, and V8 shrinks them again
+// only from its "memory reducer", which it arms after a full collection. A
+// flood seldom needs one (its garbage dies young), so after `cat` of a big
+// file `share` sat at 100 MB for as long as the session then stayed idle.
+// A session is mostly idle between bursts; so, once the process has used
+// next to no CPU for a few seconds and its heap has grown since it last
+// settled, collect everything, a few times a couple of seconds apart: the
+// heap shrinks back to what is live. Each pause (a few ms for a heap this
+// size) comes only after seconds of quiet, never in a burst.
+
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { trace } from './debug.js';
+
+export interface IdleCollectorOptions {
+  /** How often to look, ms. */
+  period?: number;
+  /** Quiet means at most this share of one CPU used over a period. */
+  quietShare?: number;
+  /** Collect after this many quiet periods in a row. */
+  quietPeriods?: number;
+  /** …and only when the heap has grown this many bytes since it last settled. */
+  growth?: number;
+  /** Test seams. */
+  cpuMicros?: () => number;
+  heapBytes?: () => number;
+  collect?: () => void;
+}
+
+const PERIOD_MS = 2000;
+const QUIET_SHARE = 0.02;
+/**
+ * Ten seconds: V8's own memory reducer shrinks the heap ~8 s after a full
+ * collection (as after start-up), and does it better (it also returns
+ * pooled pages); collecting earlier would only pre-empt it.
+ */
+const QUIET_PERIODS = 5;
+const GROWTH = 4 << 20;
+/**
+ * Collections in a row, a period apart. V8 gives back the young generation
+ * only when it sees a low allocation rate over its last ~5 s of collections,
+ * so the first collection after a burst empties the old generation and a
+ * later one (with only idle seconds behind it) shrinks the young one.
+ */
+const SERIES = 4;
+
+export class IdleCollector {
+  private readonly period: number;
+  private readonly quietShare: number;
+  private readonly quietPeriods: number;
+  private readonly growth: number;
+  private readonly cpuMicros: () => number;
+  private readonly heapBytes: () => number;
+  private readonly collect: (() => void) | undefined;
+  private lastCpu: number;
+  private quiet = 0;
+  /** Heap size right after the last collection (or the smallest seen since). */
+  private floor = 0;
+  /** Collections still to make, one per quiet period, in the series under way. */
+  private series = 0;
+  /** Collections done, for tests and traces. */
+  collections = 0;
+
+  constructor(opts: IdleCollectorOptions = {}) {
+    this.period = opts.period ?? PERIOD_MS;
+    this.quietShare = opts.quietShare ?? QUIET_SHARE;
+    this.quietPeriods = opts.quietPeriods ?? QUIET_PERIODS;
+    this.growth = opts.growth ?? GROWTH;
+    this.cpuMicros = opts.cpuMicros ?? ((): number => {
+      const u = process.cpuUsage();
+      return u.user + u.system;
+    });
+    this.heapBytes = opts.heapBytes ?? ((): number => v8.getHeapStatistics().total_heap_size);
+    this.collect = opts.collect ?? fullCollection();
+    this.lastCpu = this.cpuMicros();
+  }
+
+  /** True when a collection can be made here at all. */
+  get available(): boolean {
+    return this.collect !== undefined;
+  }
+
+  /** One look, once per period: collect if quiet long enough and grown. True when it collected. */
+  tick(): boolean {
+    const cpu = this.cpuMicros();
+    const used = cpu - this.lastCpu;
+    this.lastCpu = cpu;
+    const heap = this.heapBytes();
+    trace?.(`idle-gc: cpu ${(used / 1000).toFixed(1)} ms, heap ${(heap / 1048576).toFixed(1)} MiB, floor ${(this.floor / 1048576).toFixed(1)}, series ${this.series}`);
+    if (used > this.period * 1000 * this.quietShare) {
+      this.quiet = 0;
+      if (this.series > 0) {
+        // Cut short: the heap has not settled, so the next quiet spell starts over.
+        this.series = 0;
+        this.floor = 0;
+      }
+      return false;
+    }
+    this.quiet++;
+    if (heap < this.floor) this.floor = heap; // V8 shrank it itself
+    if (!this.collect) return false;
+    if (this.series === 0) {
+      if (this.quiet < this.quietPeriods || heap < this.floor + this.growth) return false;
+      this.series = SERIES;
+    }
+    this.collect();
+    this.series--;
+    this.collections++;
+    this.floor = this.heapBytes();
+    trace?.(`idle-gc: collected, heap ${(heap / 1048576).toFixed(1)} -> ${(this.floor / 1048576).toFixed(1)} MiB`);
+    // The collection's own CPU is not activity.
+    this.lastCpu = this.cpuMicros();
+    return true;
+  }
+
+  /** Look every period until stopped; the timer never keeps the process alive. */
+  start(): () => void {
+    if (!this.collect) return () => undefined;
+    const t = setInterval(() => this.tick(), this.period);
+    t.unref();
+    return () => clearInterval(t);
+  }
+}
+
+/**
+ * V8's full, compacting collection (what `--expose-gc` gives), taken without
+ * the flag on the command line: set it, fetch `gc` from a fresh context, and
+ * unset it. Undefined if this V8 will not give it.
+ */
+function fullCollection(): (() => void) | undefined {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const gc: unknown = vm.runInNewContext('gc');
+    v8.setFlagsFromString('--no-expose-gc');
+    return typeof gc === 'function' ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,106 @@
+import test from 'ava';
+import v8 from 'node:v8';
+import { IdleCollector } from '../../src/lib/idle-gc.js';
+
+/** A collector on fake CPU and heap gauges; `busy(ms)` spends CPU before the next tick. */
+function fake(opts: { heap: number }) {
+  let cpu = 0;
+  let heap = opts.heap;
+  const collected: number[] = [];
+  const c = new IdleCollector({
+    period: 1000, quietShare: 0.02, quietPeriods: 3, growth: 4 << 20,
+    cpuMicros: () => cpu,
+    heapBytes: () => heap,
+    collect: () => {
+      collected.push(heap);
+      heap = Math.max(10 << 20, heap - (8 << 20)); // each collection gives back up to 8 MiB
+    },
+  });
+  return {
+    c,
+    collected,
+    busy: (ms: number) => (cpu += ms * 1000),
+    grow: (bytes: number) => (heap += bytes),
+    heap: () => heap,
+  };
+}
+
+test('collects only after enough quiet periods, then a series, one per period', (t) => {
+  const f = fake({ heap: 40 << 20 });
+  t.false(f.c.tick(), 'quiet 1');
+  t.false(f.c.tick(), 'quiet 2');
+  t.true(f.c.tick(), 'quiet 3: grown past the floor (nothing collected yet), so collect');
+  t.true(f.c.tick(), 'the series goes on');
+  t.true(f.c.tick());
+  t.true(f.c.tick());
+  t.false(f.c.tick(), 'a series is four collections');
+  t.is(f.collected.length, 4);
+  t.is(f.heap(), 10 << 20);
+  for (let i = 0; i < 10; i++) t.false(f.c.tick(), 'settled: no growth, no collection');
+});
+
+test('activity (more than 2% of a CPU in a period) resets the quiet count', (t) => {
+  const f = fake({ heap: 40 << 20 });
+  f.c.tick();
+  f.c.tick();
+  f.busy(21); // 2.1% of a 1 s period
+  t.false(f.c.tick());
+  f.busy(19); // under 2%: quiet
+  t.false(f.c.tick());
+  t.false(f.c.tick());
+  t.true(f.c.tick(), 'three quiet periods in a row');
+});
+
+test('a series cut short by activity starts over at the next quiet spell', (t) => {
+  const f = fake({ heap: 60 << 20 });
+  for (let i = 0; i < 3; i++) f.c.tick();
+  t.is(f.collected.length, 1);
+  f.busy(500);
+  t.false(f.c.tick());
+  // The heap (52 MiB) is above what it will settle to; the next quiet spell collects again.
+  for (let i = 0; i < 2; i++) t.false(f.c.tick());
+  t.true(f.c.tick());
+  t.is(f.collected.length, 2);
+});
+
+test('after settling, collects again only once the heap has grown by the threshold', (t) => {
+  const f = fake({ heap: 40 << 20 });
+  for (let i = 0; i < 7; i++) f.c.tick();
+  t.is(f.collected.length, 4);
+  f.busy(1000);
+  f.c.tick();
+  f.grow((4 << 20) - 1);
+  for (let i = 0; i < 5; i++) t.false(f.c.tick(), 'grown by less than 4 MiB');
+  f.busy(1000);
+  f.c.tick();
+  f.grow(1);
+  for (let i = 0; i < 2; i++) t.false(f.c.tick());
+  t.true(f.c.tick(), 'grown by 4 MiB: a new series');
+});
+
+test('a heap V8 shrank itself lowers the floor', (t) => {
+  let heap = 30 << 20;
+  let n = 0;
+  const c = new IdleCollector({ period: 1000, quietPeriods: 1, growth: 4 << 20, cpuMicros: () => 0, heapBytes: () => heap, collect: () => void n++ });
+  for (let i = 0; i < 4; i++) c.tick();
+  t.is(n, 4);
+  heap = 12 << 20; // V8's memory reducer
+  t.false(c.tick());
+  heap = 17 << 20; // 5 MiB over the new floor
+  t.true(c.tick());
+});
+
+test('the real collection gives a grown heap back', (t) => {
+  const c = new IdleCollector({ period: 1000, quietPeriods: 1, cpuMicros: () => 0 });
+  t.true(c.available, 'this V8 lets us collect');
+  // Grow the old generation with objects that then die.
+  let keep: object[][] = [];
+  for (let i = 0; i < 40; i++) keep.push(Array.from({ length: 20_000 }, (_, j) => ({ i, j })));
+  const grown = v8.getHeapStatistics().used_heap_size;
+  keep = [];
+  t.is(keep.length, 0);
+  t.true(c.tick(), 'collected');
+  const after = v8.getHeapStatistics().used_heap_size;
+  t.true(after < grown - (20 << 20), `used heap ${(grown / 1048576).toFixed(1)} -> ${(after / 1048576).toFixed(1)} MiB`);
+  t.is(c.collections, 1);
+});
