@@ -57,8 +57,11 @@ export class IdleCollector {
   private readonly collect: (() => void) | undefined;
   private lastCpu: number;
   private quiet = 0;
-  /** Heap size right after the last collection (or the smallest seen since). */
-  private floor = 0;
+  /**
+   * Heap size right after the last collection (or the smallest seen since);
+   * at first, the heap when started (start-up growth is V8's own reducer's to undo).
+   */
+  private floor: number;
   /** Collections still to make, one per quiet period, in the series under way. */
   private series = 0;
   /** Collections done, for tests and traces. */
@@ -76,6 +79,7 @@ export class IdleCollector {
     this.heapBytes = opts.heapBytes ?? ((): number => v8.getHeapStatistics().total_heap_size);
     this.collect = opts.collect ?? fullCollection();
     this.lastCpu = this.cpuMicros();
+    this.floor = this.heapBytes();
   }
 
   /** True when a collection can be made here at all. */

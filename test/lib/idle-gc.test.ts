@@ -5,7 +5,8 @@ import { IdleCollector } from '../../src/lib/idle-gc.js';
 /** A collector on fake CPU and heap gauges; `busy(ms)` spends CPU before the next tick. */
 function fake(opts: { heap: number }) {
   let cpu = 0;
-  let heap = opts.heap;
+  let heap = 10 << 20; // when the collector starts
+  const grown = opts.heap;
   const collected: number[] = [];
   const c = new IdleCollector({
     period: 1000, quietShare: 0.02, quietPeriods: 3, growth: 4 << 20,
@@ -16,6 +17,7 @@ function fake(opts: { heap: number }) {
       heap = Math.max(10 << 20, heap - (8 << 20)); // each collection gives back up to 8 MiB
     },
   });
+  heap = grown; // then a burst grows it
   return {
     c,
     collected,
@@ -79,9 +81,10 @@ test('after settling, collects again only once the heap has grown by the thresho
 });
 
 test('a heap V8 shrank itself lowers the floor', (t) => {
-  let heap = 30 << 20;
+  let heap = 20 << 20;
   let n = 0;
   const c = new IdleCollector({ period: 1000, quietPeriods: 1, growth: 4 << 20, cpuMicros: () => 0, heapBytes: () => heap, collect: () => void n++ });
+  heap = 30 << 20;
   for (let i = 0; i < 4; i++) c.tick();
   t.is(n, 4);
   heap = 12 << 20; // V8's memory reducer
@@ -90,8 +93,14 @@ test('a heap V8 shrank itself lowers the floor', (t) => {
   t.true(c.tick());
 });
 
+test('no collection while the heap is no larger than when the collector started', (t) => {
+  const f = fake({ heap: 10 << 20 });
+  for (let i = 0; i < 10; i++) t.false(f.c.tick());
+  t.is(f.collected.length, 0);
+});
+
 test('the real collection gives a grown heap back', (t) => {
-  const c = new IdleCollector({ period: 1000, quietPeriods: 1, cpuMicros: () => 0 });
+  const c = new IdleCollector({ period: 1000, quietPeriods: 1, growth: 0, cpuMicros: () => 0 });
   t.true(c.available, 'this V8 lets us collect');
   // Grow the old generation with objects that then die.
   let keep: object[][] = [];
