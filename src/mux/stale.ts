@@ -50,6 +50,15 @@ export interface ChunkScan {
   sgrResets: boolean;
   /** Where the scanner is last at rest (the length when it ends so; -1: never). */
   lastRest: number;
+  /**
+   * Where the sequence or character under way when the chunk began ends
+   * (0 when the scan began at rest; -1: not within the chunk), and whether
+   * it was an SGR, and one that resets the pen. Its first bytes are in the
+   * chunk before; sgr and sgrResets cover only sequences begun in this one.
+   */
+  leadEnd: number;
+  leadSgr: boolean;
+  leadReset: boolean;
 }
 
 const ESC = 0x1b;
@@ -59,7 +68,7 @@ const TAB = 0x09;
 const BS = 0x08;
 
 function notPlain(from: Readonly<ScanState>): ChunkScan {
-  return { plain: false, from, end: undefined, lfs: 0, lfsAfterCr: 0, hasCr: false, sgr: [], sgrResets: false, lastRest: -1 };
+  return { plain: false, from, end: undefined, lfs: 0, lfsAfterCr: 0, hasCr: false, sgr: [], sgrResets: false, lastRest: -1, leadEnd: -1, leadSgr: false, leadReset: false };
 }
 
 /** Two scanner states that read what follows alike. */
@@ -100,6 +109,9 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
   let sgr: number[] = [];
   let sgrResets = false;
   let start = -1; // where the sequence or character under way began in this chunk
+  let leadEnd = esc === 0 && utf8 === 0 ? 0 : -1;
+  let leadSgr = false;
+  let leadReset = false;
   for (let i = 0; i < n; i++) {
     const c = data[i]!;
     if (utf8 > 0) {
@@ -107,7 +119,7 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
       if (c < 0x80 || c >= 0xc0) return notPlain(from);
       if (c2 && c < 0xa0) return notPlain(from); // U+0080–U+009F: a C1 control
       c2 = false;
-      utf8--;
+      if (--utf8 === 0 && leadEnd < 0) leadEnd = i + 1;
       continue;
     }
     if (esc === 0) {
@@ -158,21 +170,29 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
           sgrResets = true;
         }
         sgr.push(seqStart, i + 1);
+      } else {
+        leadSgr = true;
+        leadReset = first === 0;
       }
     } else if (c !== 0x4b) {
       return notPlain(from);
     }
+    if (seqStart < 0) leadEnd = i + 1;
     esc = 0;
     seqStart = -1;
   }
   const lastRest = esc === 0 && utf8 === 0 ? n : start;
-  return { plain: true, from, end: { esc, first, inFirst, utf8, c2 }, lfs, lfsAfterCr, hasCr, sgr, sgrResets, lastRest };
+  return { plain: true, from, end: { esc, first, inFirst, utf8, c2 }, lfs, lfsAfterCr, hasCr, sgr, sgrResets, lastRest, leadEnd, leadSgr, leadReset };
 }
 
-/** The text of a scan's SGR sequences (see ChunkScan.sgr). */
-export function sgrText(scan: ChunkScan, data: Uint8Array | string): string {
+/**
+ * The text of a scan's SGR sequences (see ChunkScan.sgr), after `lead`: the
+ * pen changes of what came before, to which the chunk's own are added (or
+ * which a reset in it replaces).
+ */
+export function sgrText(scan: ChunkScan, data: Uint8Array | string, lead = ''): string {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  let out = '';
+  let out = scan.sgrResets ? '' : lead;
   for (let k = 0; k < scan.sgr.length; k += 2) {
     for (let i = scan.sgr[k]!; i < scan.sgr[k + 1]!; i++) out += String.fromCharCode(bytes[i]!);
   }

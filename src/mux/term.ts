@@ -148,6 +148,13 @@ export class TermModel {
   private readonly skipStale: boolean;
   /** Pen changes of skipped chunks, not yet applied. */
   private sgrCarry = '';
+  /**
+   * The start of a sequence or character that a skipped chunk ended in,
+   * and where the scanner stood after it: the next chunk goes on from
+   * there, skipped (its lead completes the sequence) or parsed after it.
+   */
+  private partial: Uint8Array | undefined;
+  private partialState: Readonly<ScanState> | undefined;
   /** Lines still to parse after a skip before the model is exact again (0: exact). */
   private debt = 0;
   private debtLines: LineCounter | undefined;
@@ -253,7 +260,7 @@ export class TermModel {
   /** Where the scanner stands before the last queued chunk, when known. */
   private scanFrom(): Readonly<ScanState> | undefined {
     const i = this.queue.length - 2;
-    if (i < this.head) return this.atRest() ? AT_REST : undefined;
+    if (i < this.head) return this.partialState ?? (this.atRest() ? AT_REST : undefined);
     const prev = this.queue[i]!;
     return prev.k === 'data' ? prev.scan?.end : undefined;
   }
@@ -281,7 +288,7 @@ export class TermModel {
    * followed by the next bytes means the same as the bytes themselves.
    */
   settled(): boolean {
-    return this.debt === 0 && this.atRest();
+    return this.debt === 0 && this.partial === undefined && this.atRest();
   }
 
   /** The parser is in its ground state with no character half decoded. */
@@ -445,7 +452,7 @@ export class TermModel {
         if (this.skipStale && this.head < this.queue.length && this.atRest()) {
           const n = this.skippable(op);
           if (n > 0) {
-            // Up to where the last character or sequence begins; that one is parsed.
+            // Whole, or up to where the last character or sequence begins; that one is parsed.
             this.skip(n < op.data.length ? this.split(op, n) : op);
             return;
           }
@@ -505,36 +512,62 @@ export class TermModel {
    * to where the parser is last at rest, when the parser is at rest now
    * with the full screen as scroll region, and the plain chunks queued
    * behind it (up to the next resize or call) hold enough lines to push
-   * everything it would write out of the history.
+   * everything it would write out of the history. A chunk that ends inside
+   * a sequence or character (a pty read cuts anywhere) goes whole when the
+   * chunk after it will be skipped too, which then completes it.
    */
   private skippable(op: Extract<Op, { k: 'data' }>): number {
     const b = this.core.buffer;
     if (b.scrollTop !== 0 || b.scrollBottom !== this.term.rows - 1) return 0;
-    if (!op.scan || !atRestFrom(op.scan)) op.scan = scanChunk(op.data);
+    const from = this.partialState ?? AT_REST;
+    if (!op.scan || !sameState(op.scan.from, from)) op.scan = scanChunk(op.data, from);
     // How much: up to where the last character or sequence begins (a byte
     // offset: a string chunk, whose scan counts UTF-8 bytes, goes whole or not at all).
-    const upTo = typeof op.data !== 'string' ? op.scan.lastRest : endsAtRest(op.scan) ? op.data.length : 0;
+    const whole = op.data.length;
+    const upTo = typeof op.data !== 'string' ? op.scan.lastRest : endsAtRest(op.scan) ? whole : 0;
     if (!op.scan.plain || upTo <= 0) return 0;
     const need = linesToForget(this.term.rows, this.term.options.scrollback ?? 0);
-    const lines = new LineCounter();
+    const lines = new LineCounter(); // behind this chunk
+    const linesAfterNext = new LineCounter(); // behind the next one
+    let canWhole = upTo < whole;
     let prev = op.scan;
     for (let i = this.head; i < this.queue.length; i++) {
       const next = this.queue[i]!;
-      if (next.k !== 'data' || !prev.end) return 0;
+      if (next.k !== 'data' || !prev.end) break;
       if (!next.scan || !sameState(next.scan.from, prev.end)) next.scan = scanChunk(next.data, prev.end);
-      if (!next.scan.plain) return 0;
+      if (!next.scan.plain) break;
       lines.add(next.scan);
-      if (lines.count >= need) return upTo;
+      if (i > this.head) linesAfterNext.add(next.scan);
+      else if (typeof next.data === 'string' || next.scan.lastRest <= 0) canWhole = false; // it cannot complete this one
+      if (lines.count >= need) {
+        if (upTo === whole) return whole;
+        if (!canWhole) return upTo;
+        if (linesAfterNext.count >= need) return whole;
+      }
       prev = next.scan;
     }
-    return 0;
+    return lines.count >= need ? upTo : 0;
   }
 
   private skip(op: Extract<Op, { k: 'data' }>): void {
     const scan = op.scan!; // made by skippable()
-    const sgr = sgrText(scan, op.data);
-    this.sgrCarry = scan.sgrResets ? sgr : this.sgrCarry + sgr;
-    if (this.sgrCarry.length > SGR_CARRY_MAX) this.applyCarry();
+    let carry = this.sgrCarry;
+    if (this.partial) {
+      // This chunk completes the sequence the last one ended in.
+      if (scan.leadSgr) {
+        const seq = latin1(this.partial, this.partial.length) + latin1(op.data as Uint8Array, scan.leadEnd);
+        carry = scan.leadReset ? seq : carry + seq;
+      }
+      this.partial = undefined;
+      this.partialState = undefined;
+    }
+    this.sgrCarry = sgrText(scan, op.data, carry);
+    if (scan.lastRest < op.data.length) {
+      // Skipped whole, ending inside a sequence: keep its start for the next chunk.
+      this.partial = (op.data as Uint8Array).slice(scan.lastRest);
+      this.partialState = scan.end;
+    }
+    if (this.sgrCarry.length > SGR_CARRY_MAX) this.writeCarry();
     this.skipped += op.data.length;
     // What comes next is parsed without a break until the model is exact
     // (another skip starts the count again).
@@ -544,8 +577,22 @@ export class TermModel {
     this.parsed(op);
   }
 
-  /** Give the parser the pen changes of the chunks skipped since the last parse. */
+  /**
+   * Give the parser the pen changes of the chunks skipped since the last
+   * parse, and the start of the sequence the last of them ended in.
+   */
   private applyCarry(): void {
+    this.writeCarry();
+    if (this.partial) {
+      const bytes = this.partial;
+      this.partial = undefined;
+      this.partialState = undefined;
+      this.core._writeBuffer.handleUserInput();
+      this.term.write(bytes);
+    }
+  }
+
+  private writeCarry(): void {
     if (this.sgrCarry === '') return;
     const sgr = this.sgrCarry;
     this.sgrCarry = '';
@@ -746,8 +793,11 @@ export class TermModel {
 }
 
 /** A scan made from the parser's ground state (or one equivalent to it). */
-function atRestFrom(scan: ChunkScan): boolean {
-  return scan.from === AT_REST || (scan.from.esc === 0 && scan.from.utf8 === 0);
+/** The first `end` bytes as a string of the same code units (ASCII sequences). */
+function latin1(bytes: Uint8Array, end: number): string {
+  let out = '';
+  for (let i = 0; i < end; i++) out += String.fromCharCode(bytes[i]!);
+  return out;
 }
 
 /** Content word bit of a cell whose text is in the line's combined map (xterm's Content.IS_COMBINED_MASK). */

@@ -43,6 +43,13 @@ test('a sequence or character cut at a chunk boundary: the scan goes on from whe
     t.true(a.lastRest <= cut && a.lastRest >= 0);
     t.is(b.lastRest, whole.length - cut);
     if (a.lastRest < cut) t.true(a.end!.esc !== 0 || a.end!.utf8 !== 0, `cut at ${cut}: mid-element`);
+    // The second part says where the cut element ends, and whether it was an SGR (and a reset).
+    t.is(a.leadEnd, 0);
+    const element = new TextDecoder().decode(whole.subarray(a.lastRest, cut + b.leadEnd));
+    if (a.lastRest === cut) t.is(b.leadEnd, 0, `cut at ${cut}`);
+    else t.true(element === '\x1b[38;5;208m' || element === '中' || element === '\x1b[0m', `cut at ${cut}: ${JSON.stringify(element)}`);
+    t.is(b.leadSgr, element.startsWith('\x1b['), `cut at ${cut}`);
+    t.is(b.leadReset, element === '\x1b[0m', `cut at ${cut}`);
   }
   // From the ground state, the tail of a cut SGR reads as text: plain, but not the same scan.
   const tail = enc('31mred\r\n');
@@ -301,5 +308,52 @@ test('string chunks cut in a sequence after wide characters: skipped whole or no
   await flushed(parse);
   t.true(skip.skipped > 0);
   t.regex(parse.snapshot(0), /38;5;208/);
+  t.is(state(skip), state(parse));
+});
+
+/** Coloured lines cut into chunks that each end inside an SGR, as pty reads of `ls --color` or a log often do. */
+function cutInSequences(lines: number, pen: (n: number) => string): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  let pending = '';
+  for (let n = 0; n < lines; n++) {
+    const sgr = pen(n);
+    const line = `${sgr}line ${n} filler filler\r\n`;
+    if (n % 3 === 2) {
+      // Cut after the sequence's first three bytes (ESC [ and a digit).
+      parts.push(enc(pending + line.slice(0, 3)));
+      pending = line.slice(3);
+    } else pending += line;
+  }
+  parts.push(enc(pending));
+  return parts;
+}
+
+test('chunks that end inside a sequence are skipped whole when the next one completes it', async (t) => {
+  // Every chunk ends inside an SGR. Skipping only up to where each sequence
+  // begins would leave the model inside it, so the next chunk would have to
+  // be parsed: half the flood.
+  const parts = cutInSequences(3000, (n) => `\x1b[3${n % 8}m`);
+  const skip = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
+  const parse = new TermModel({ cols: 40, rows: 5, scrollback: 10 });
+  skip.batch(() => parts.forEach((p) => skip.write(p)));
+  parts.forEach((p) => parse.write(p));
+  await flushed(skip);
+  await flushed(parse);
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  t.true(skip.skipped > total * 0.9, `skipped ${skip.skipped} of ${total}`);
+  t.is(state(skip), state(parse));
+});
+
+test('the pen set by a sequence cut between two skipped chunks is carried', async (t) => {
+  // Bold comes from one SGR cut across a chunk boundary, deep in what is
+  // skipped; no later sequence resets it, so it shows in every line after.
+  const parts = cutInSequences(600, (n) => (n === 101 ? '\x1b[1m' : n === 104 ? '\x1b[;4m' : n % 10 === 5 ? `\x1b[3${n % 8}m` : ''));
+  const skip = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
+  const parse = new TermModel({ cols: 40, rows: 5, scrollback: 10 });
+  skip.batch(() => parts.forEach((p) => skip.write(p)));
+  parts.forEach((p) => parse.write(p));
+  await flushed(skip);
+  await flushed(parse);
+  t.true(skip.skipped > 0);
   t.is(state(skip), state(parse));
 });
