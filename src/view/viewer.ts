@@ -16,6 +16,15 @@ import { cleanLabel, putText, fillRow, textWidth, truncate, type Pen } from './t
 
 /** The shortest time between two frames under load (one display refresh). */
 const FRAME_INTERVAL = 16; // ms
+/**
+ * Under load a frame waits this many times as long as the last one took to
+ * make, so drawing takes at most a fifth of the time a flood has: frames that
+ * are slow (a large terminal, code not yet optimised at start-up) come less
+ * often instead of crowding out the reading and parsing they show.
+ */
+const FRAME_COST_FACTOR = 4;
+/** …but at least this often. */
+const FRAME_INTERVAL_MAX = 200; // ms
 /** Output smaller than this since the last frame is drawn at once (a keystroke's echo). */
 const SMALL_UPDATE = 512; // bytes
 /** How long a status-line notice stays up (a key press dismisses it sooner, as in tmux). */
@@ -86,6 +95,8 @@ export class Viewer {
   private drawTimer: NodeJS.Timeout | undefined;
   private drawQueued = false;
   private lastDraw = 0;
+  /** How long the last frame took to make and write (ms). */
+  private lastDrawCost = 0;
   /** The active model's byte count when the last frame was drawn. */
   private drawnAt = 0;
   private blocked = false; // the terminal has not drained our last frame
@@ -455,7 +466,8 @@ export class Viewer {
     // Small changes (an echo) are drawn at once; only bulk output waits for
     // the next refresh, so a flood costs at most one frame per refresh.
     const small = (this.watched?.written ?? 0) - this.drawnAt < SMALL_UPDATE;
-    const wait = small ? 0 : Math.max(0, this.lastDraw + FRAME_INTERVAL - Date.now());
+    const interval = Math.min(FRAME_INTERVAL_MAX, Math.max(FRAME_INTERVAL, FRAME_COST_FACTOR * this.lastDrawCost));
+    const wait = small ? 0 : Math.max(0, this.lastDraw + interval - Date.now());
     if (wait === 0) {
       setImmediate(() => this.draw());
     } else {
@@ -482,11 +494,13 @@ export class Viewer {
     }
     this.lastDraw = Date.now();
     this.drawnAt = this.watched?.written ?? 0;
-    const t0 = trace ? performance.now() : 0;
+    const t0 = performance.now();
     const out = this.renderer.render(this.compose());
     const t1 = trace ? performance.now() : 0;
     if (out.length > 0 && !this.opts.write(out)) this.blocked = true;
-    trace?.(`draw ${this.opts.role}: ${out.length} bytes, render ${(t1 - t0).toFixed(1)} ms, write ${(performance.now() - t1).toFixed(1)} ms${this.blocked ? ', blocked' : ''}`);
+    const t2 = performance.now();
+    this.lastDrawCost = t2 - t0;
+    trace?.(`draw ${this.opts.role}: ${out.length} bytes, render ${(t1 - t0).toFixed(1)} ms, write ${(t2 - t1).toFixed(1)} ms${this.blocked ? ', blocked' : ''}`);
   }
 
   /** The whole screen as it should look now. */
