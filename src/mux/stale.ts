@@ -214,6 +214,18 @@ export class LineCounter {
     this.count += n;
     return n;
   }
+
+  clone(): LineCounter {
+    const c = new LineCounter();
+    c.crSeen = this.crSeen;
+    c.count = this.count;
+    return c;
+  }
+
+  reset(): void {
+    this.crSeen = false;
+    this.count = 0;
+  }
 }
 
 /**
@@ -224,4 +236,138 @@ export class LineCounter {
  */
 export function linesToForget(rows: number, scrollback: number): number {
   return 2 * rows + scrollback + 2;
+}
+
+/** Lines a run keeps beyond what it must, so that it is trimmed now and then, not after every chunk. */
+const RUN_SLACK = 512; // lines
+/** A run whose pen changes outgrow this is given up (see PlainRun.overgrown). */
+const RUN_PEN_MAX = 4096; // characters
+/** …and so is one that holds this much output. */
+const RUN_BYTES_MAX = 4 << 20; // bytes
+
+/**
+ * The latest run of plain output, as it came, from a point where the model
+ * was exact: at least `keep` lines of it (counted from its first carriage
+ * return). Parsing the run again, from the pen at its start, rebuilds the
+ * screen and the whole history from any state (the argument of
+ * linesToForget), so a model may skip what only its history would show and
+ * rebuild the history when someone looks at it.
+ *
+ * `P` is the caller's record of the pen where the run began; `sgr` holds
+ * the pen changes of the chunks dropped from the front since.
+ */
+export class PlainRun<P> {
+  private chunks: (Uint8Array | string)[] = [];
+  private scans: ChunkScan[] = [];
+  private head = 0;
+  private readonly lines = new LineCounter();
+  private size = 0;
+  /** Pen changes since `start`, up to the run's first chunk. */
+  sgr = '';
+
+  constructor(
+    readonly start: P,
+    private readonly keep: number,
+  ) {}
+
+  /** Lines in the run (from its first carriage return). */
+  get count(): number {
+    return this.lines.count;
+  }
+
+  /** Lines in the run with one more chunk after it. */
+  countWith(scan: ChunkScan): number {
+    const c = this.lines.clone();
+    c.add(scan);
+    return c.count;
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.size;
+  }
+
+  /** The run cannot be trimmed further and holds too much: give it up. */
+  get overgrown(): boolean {
+    return this.size > RUN_BYTES_MAX;
+  }
+
+  /** The chunks, oldest first. */
+  *[Symbol.iterator](): IterableIterator<Uint8Array | string> {
+    for (let i = this.head; i < this.chunks.length; i++) yield this.chunks[i]!;
+  }
+
+  /** Add the next chunk of the stream (plain, scanned from where the last one ended). */
+  add(data: Uint8Array | string, scan: ChunkScan): void {
+    this.chunks.push(data);
+    this.scans.push(scan);
+    this.size += data.length;
+    this.lines.add(scan);
+    if (this.lines.count > this.keep + RUN_SLACK) this.trim();
+  }
+
+  /**
+   * Drop chunks from the front while the rest holds `keep` lines and begins
+   * at rest, carrying their pen changes into `sgr`.
+   */
+  private trim(): void {
+    // Walking back: lines counted from chunk k on (from its first CR) and all LFs from k on.
+    let from = 0;
+    let all = 0;
+    let k = -1;
+    for (let i = this.chunks.length - 1; i > this.head; i--) {
+      const s = this.scans[i]!;
+      from = s.hasCr ? s.lfsAfterCr + all : from;
+      all += s.lfs;
+      if (from >= this.keep && atRestState(s.from)) {
+        k = i;
+        break;
+      }
+    }
+    if (k < 0) return;
+    let pen = this.sgr;
+    let partial = '';
+    for (let i = this.head; i < k; i++) {
+      const s = this.scans[i]!;
+      const bytes = toBytes(this.chunks[i]!);
+      if (partial !== '') {
+        if (s.leadSgr) {
+          const seq = partial + latin1(bytes, 0, s.leadEnd);
+          pen = s.leadReset ? seq : pen + seq;
+        }
+        partial = '';
+      }
+      pen = sgrText(s, bytes, pen);
+      if (s.lastRest < bytes.length) partial = latin1(bytes, s.lastRest, bytes.length);
+    }
+    if (pen.length > RUN_PEN_MAX) return; // kept whole; overgrown in time
+    this.sgr = pen;
+    for (let i = this.head; i < k; i++) {
+      this.size -= this.chunks[i]!.length;
+      this.chunks[i] = undefined as unknown as Uint8Array;
+    }
+    this.head = k;
+    this.lines.reset();
+    for (let i = k; i < this.chunks.length; i++) this.lines.add(this.scans[i]!);
+    if (this.head > 256 && this.head * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.scans = this.scans.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+function atRestState(s: Readonly<ScanState>): boolean {
+  return s.esc === 0 && s.utf8 === 0;
+}
+
+function toBytes(data: Uint8Array | string): Uint8Array {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+}
+
+/** Bytes [from, to) as a string of the same code units (the ASCII of sequences). */
+export function latin1(bytes: Uint8Array, from: number, to: number): string {
+  let out = '';
+  for (let i = from; i < to; i++) out += String.fromCharCode(bytes[i]!);
+  return out;
 }

@@ -14,7 +14,7 @@ import unicode11Addon from '@xterm/addon-unicode11';
 import type { Terminal as XTerminal, IBufferCell } from '@xterm/headless';
 import type { Grid } from './grid.js';
 import { serialize, type SnapshotCore } from './snapshot.js';
-import { scanChunk, sgrText, endsAtRest, linesToForget, sameState, LineCounter, AT_REST, type ChunkScan, type ScanState } from './stale.js';
+import { scanChunk, sgrText, endsAtRest, linesToForget, sameState, latin1, LineCounter, PlainRun, AT_REST, type ChunkScan, type ScanState } from './stale.js';
 import { Emitter } from '../lib/event.js';
 import { TokenBucket } from '../lib/bucket.js';
 
@@ -67,10 +67,23 @@ interface XCore extends SnapshotCore {
   coreMouseService: { activeEncoding: string };
   _inputHandler: SnapshotCore['_inputHandler'] & {
     _charsetService: { glevel: number; _charsets: (Record<string, string> | undefined)[] };
-    _parser: { currentState: number }; // ParserState.GROUND is 0
-    _utf8Decoder: { interim: Uint8Array }; // bytes of an unfinished UTF-8 character
-    _stringDecoder: { _interim: number }; // an unfinished UTF-16 surrogate pair
+    _parser: { currentState: number; reset(): void }; // ParserState.GROUND is 0
+    _utf8Decoder: { interim: Uint8Array; clear(): void }; // bytes of an unfinished UTF-8 character
+    _stringDecoder: { _interim: number; clear(): void }; // an unfinished UTF-16 surrogate pair
+    _curAttrData: { fg: number; bg: number; extended: XExtendedAttrs };
   };
+}
+
+/** xterm's underline style and colour of a pen (AttributeData.extended). */
+interface XExtendedAttrs {
+  clone(): XExtendedAttrs;
+}
+
+/** The pen where a run of plain output began (see PlainRun). */
+interface PenState {
+  fg: number;
+  bg: number;
+  extended: XExtendedAttrs;
 }
 
 /** A resize queued in the stream, between chunks of output. */
@@ -94,7 +107,7 @@ const PARSE_SLICE = 12; // ms, as xterm.js's own write buffer
  * (a flood), plain text waits STALE_WAIT before it is parsed, so that most of
  * it can be skipped as stale.
  */
-const FLOOD_BURST = 64 << 10; // bytes
+const FLOOD_BURST = 16 << 10; // bytes
 const FLOOD_RATE = 1 << 20; // bytes per second
 const STALE_WAIT = 50; // ms
 /** …or until output stops this long (the end of the flood is shown at once). */
@@ -103,6 +116,8 @@ const STALE_QUIET = 3; // ms
 const STALE_MAX = 1792 << 10; // bytes (the window stops reading the program at 2 MiB)
 /** Pen changes carried from skipped chunks are applied once they reach this size. */
 const SGR_CARRY_MAX = 4096; // characters
+/** After output stops this long, a history left to rebuild is rebuilt (and the output kept for it let go). */
+const HISTORY_IDLE = 250; // ms
 
 /** One queued operation, applied in order with the stream. */
 type Op =
@@ -113,6 +128,8 @@ type Op =
       scan: ChunkScan | undefined;
       /** The skipped front of a chunk whose last character or sequence is cut off (see split). */
       part?: boolean;
+      /** The rest of a split chunk: the whole chunk, and its scan. */
+      whole?: { data: Uint8Array | string; scan: ChunkScan | undefined };
     }
   | { k: 'resize'; cols: number; rows: number }
   | { k: 'call'; fn: () => void };
@@ -160,6 +177,23 @@ export class TermModel {
   private debtLines: LineCounter | undefined;
   /** Bytes skipped as stale over the model's life. */
   skipped = 0;
+  /** Bytes parsed (and parsed again to rebuild a history) over the model's life. */
+  parsedBytes = 0;
+  /**
+   * The latest run of plain output, kept while a flood goes on: with it, a
+   * skip need only make the screen exact (2 × rows lines parsed, not the
+   * whole history's worth), and the history is rebuilt from the run when
+   * someone looks at it or the flood ends.
+   */
+  private run: PlainRun<PenState> | undefined;
+  /** The history is as parsing every byte would have left it (false: rebuild it from `run`). */
+  private historyExact = true;
+  /** Where the scanner stood after the last chunk applied, when known. */
+  private scanEnd: Readonly<ScanState> | undefined;
+  /** The lines the next skip owes, and whether it leaves the history to the run. */
+  private skipNeed = 0;
+  private skipDeferred = false;
+  private historyTimer: NodeJS.Timeout | undefined;
   /** Output that may still be parsed at once (FLOOD_BURST, FLOOD_RATE). */
   private readonly floodBudget = new TokenBucket(FLOOD_BURST, FLOOD_RATE, () => performance.now());
   private snapshotWaiters: { cb: SnapshotCallback; scrollback: number }[] = [];
@@ -260,9 +294,14 @@ export class TermModel {
   /** Where the scanner stands before the last queued chunk, when known. */
   private scanFrom(): Readonly<ScanState> | undefined {
     const i = this.queue.length - 2;
-    if (i < this.head) return this.partialState ?? (this.atRest() ? AT_REST : undefined);
+    if (i < this.head) return this.stateHere();
     const prev = this.queue[i]!;
     return prev.k === 'data' ? prev.scan?.end : undefined;
+  }
+
+  /** Where the scanner stands at the current point of the stream, when known. */
+  private stateHere(): Readonly<ScanState> | undefined {
+    return this.partialState ?? (this.atRest() ? AT_REST : this.scanEnd);
   }
 
   /** Charge output to the flood budget; true once it is spent (a flood, not an echo or a redraw). */
@@ -366,6 +405,8 @@ export class TermModel {
   /** Reset to a blank terminal of the given size, ordered after queued bytes. */
   reset(cols: number, rows: number): void {
     this.flush(() => {
+      // Nothing before this matters any more, the history included.
+      this.dropRun();
       this.term.reset();
       if (cols !== this.term.cols || rows !== this.term.rows) this.term.resize(cols, rows);
       this.changed = true;
@@ -423,10 +464,123 @@ export class TermModel {
     } finally {
       this.pumping = false;
     }
+    if (this.run && this.head === this.queue.length && !this.disposed) {
+      if (this.historyTimer) this.historyTimer.refresh();
+      else {
+        this.historyTimer = setTimeout(() => this.idleHistory(), HISTORY_IDLE);
+        this.historyTimer.unref();
+      }
+    }
     if (this.changed && this.debt === 0 && !this.disposed) {
       this.changed = false;
       this.onChange.fire();
     }
+  }
+
+  /** Output has stopped: rebuild the history now, and let the run go. */
+  private idleHistory(): void {
+    this.historyTimer = undefined;
+    if (this.disposed || this.pumping || this.parsing || this.head < this.queue.length) return;
+    this.endRun();
+  }
+
+  /** Give up the run of plain output and the history it would rebuild (a reset). */
+  private dropRun(): void {
+    this.run = undefined;
+    this.historyExact = true;
+  }
+
+  /** Give up the run of plain output, rebuilding the history from it first if it must be. */
+  private endRun(): void {
+    this.ensureHistory();
+    this.run = undefined;
+    if (this.historyTimer) {
+      clearTimeout(this.historyTimer);
+      this.historyTimer = undefined;
+    }
+  }
+
+  /**
+   * Make the history exact: parse the run again from the pen at its start
+   * (from a parser put at rest). Everything it holds came after a point
+   * where the model was exact, and it holds enough lines to push all that
+   * came before out of the history, so the model ends where parsing every
+   * byte would have left it, screen and all. Only at a chunk boundary.
+   */
+  private ensureHistory(): void {
+    if (this.historyExact || this.parsing) return;
+    const run = this.run;
+    if (!run) return; // cannot happen: the history is inexact only while a run is kept
+    this.historyExact = true;
+    const ih = this.core._inputHandler;
+    ih._parser.reset();
+    ih._utf8Decoder.clear();
+    ih._stringDecoder.clear();
+    const pen = ih._curAttrData;
+    pen.fg = run.start.fg;
+    pen.bg = run.start.bg;
+    pen.extended = run.start.extended.clone();
+    if (run.sgr !== '') this.feed(run.sgr);
+    for (const chunk of run) this.feed(chunk);
+    // Whatever was owed or carried is in what was parsed.
+    this.debt = 0;
+    this.debtLines = undefined;
+    this.sgrCarry = '';
+    this.partial = undefined;
+    this.partialState = undefined;
+    this.changed = true;
+  }
+
+  /** Parse at once, outside the queue. */
+  private feed(data: Uint8Array | string): void {
+    this.parsedBytes += data.length;
+    this.core._writeBuffer.handleUserInput();
+    this.term.write(data);
+  }
+
+  /**
+   * Before a chunk is applied: the run of plain output goes on with it, ends
+   * before it (it is not plain), or begins with it (a flood's chunk, with
+   * the model exact).
+   */
+  private runBefore(op: Extract<Op, { k: 'data' }>): void {
+    const from = this.stateHere();
+    if (from && (!op.scan || !sameState(op.scan.from, from))) {
+      // Scanning costs little next to parsing, but only a flood (a backlog) needs it.
+      if (!this.run && !op.scan && this.head >= this.queue.length) return;
+      op.scan = scanChunk(op.data, from);
+    }
+    const plain = from !== undefined && op.scan !== undefined && op.scan.plain;
+    if (this.run) {
+      if (!plain) this.endRun();
+      return;
+    }
+    if (!plain || op.part || op.whole || !this.exactAtRest()) return;
+    const pen = this.core._inputHandler._curAttrData;
+    const keep = linesToForget(this.term.rows, this.term.options.scrollback ?? 0);
+    this.run = new PlainRun<PenState>({ fg: pen.fg, bg: pen.bg, extended: pen.extended.clone() }, keep);
+  }
+
+  /** Exact, at rest, nothing carried, the whole screen the scroll region: where a run may begin. */
+  private exactAtRest(): boolean {
+    const b = this.core.buffer;
+    return (
+      this.historyExact && this.debt === 0 && this.partial === undefined && this.sgrCarry === '' && this.atRest() &&
+      b.scrollTop === 0 && b.scrollBottom === this.term.rows - 1
+    );
+  }
+
+  /** After a whole chunk is applied: it joins the run. */
+  private runAfter(data: Uint8Array | string, scan: ChunkScan | undefined): void {
+    this.scanEnd = scan?.plain ? scan.end : undefined;
+    const run = this.run;
+    if (!run) return;
+    if (!scan?.plain) {
+      this.endRun(); // cannot happen: runBefore ended it
+      return;
+    }
+    run.add(data, scan);
+    if (run.overgrown) this.endRun();
   }
 
   private apply(op: Op): void {
@@ -434,11 +588,13 @@ export class TermModel {
       case 'call':
         this.payDebt(undefined);
         this.applyCarry();
+        // The run goes on: whoever reads the history rebuilds it first.
         op.fn();
         return;
       case 'resize':
         this.payDebt(undefined);
         this.applyCarry();
+        if (this.run) this.endRun();
         this.inflight.shift();
         if (op.cols !== this.term.cols || op.rows !== this.term.rows) {
           this.term.resize(op.cols, op.rows);
@@ -447,6 +603,7 @@ export class TermModel {
         if (this.snapshotWaiters.length > 0 && this.settled()) this.takeSnapshots();
         return;
       case 'data':
+        if (this.skipStale && !op.whole) this.runBefore(op);
         // Chunks that are parsed are parsed whole: xterm.js draws a wide
         // character at the margin differently when a write ends after it.
         if (this.skipStale && this.head < this.queue.length && this.atRest()) {
@@ -464,7 +621,7 @@ export class TermModel {
 
   /** Queue data[at:] next, as the rest of the chunk, and return data[:at] as a part (to skip). */
   private split(op: Extract<Op, { k: 'data' }>, at: number): Extract<Op, { k: 'data' }> {
-    this.queue[--this.head] = { k: 'data', data: op.data.slice(at), done: op.done, scan: undefined, part: op.part };
+    this.queue[--this.head] = { k: 'data', data: op.data.slice(at), done: op.done, scan: undefined, part: op.part, whole: op.whole ?? { data: op.data, scan: op.scan } };
     // The chunk's scan serves the front: its SGRs all end before `at`, at the same offsets.
     return { k: 'data', data: op.data.slice(0, at), done: undefined, scan: op.scan, part: true };
   }
@@ -472,6 +629,7 @@ export class TermModel {
   private parse(op: Extract<Op, { k: 'data' }>): void {
     this.applyCarry();
     this.payDebt(op);
+    this.parsedBytes += op.data.length;
     this.parsing = true;
     // Parse now, not on xterm's next timer tick (≥ 1 ms in Node), as xterm
     // does for a user's keystrokes: xterm then parses synchronously.
@@ -502,6 +660,10 @@ export class TermModel {
   private parsed(op: Extract<Op, { k: 'data' }>): void {
     this.pendingBytes -= op.data.length;
     if (op.part) return; // the stream's chunk is not over yet
+    if (this.skipStale) {
+      if (op.whole) this.runAfter(op.whole.data, op.whole.scan);
+      else this.runAfter(op.data, op.scan);
+    }
     this.inflight.shift();
     if (this.snapshotWaiters.length > 0 && this.settled()) this.takeSnapshots();
     if (op.done) op.done();
@@ -526,7 +688,13 @@ export class TermModel {
     const whole = op.data.length;
     const upTo = typeof op.data !== 'string' ? op.scan.lastRest : endsAtRest(op.scan) ? whole : 0;
     if (!op.scan.plain || upTo <= 0) return 0;
-    const need = linesToForget(this.term.rows, this.term.options.scrollback ?? 0);
+    // With the run holding the history's worth of lines, this chunk
+    // included, the skip need only make the screen exact.
+    const needAll = linesToForget(this.term.rows, this.term.options.scrollback ?? 0);
+    const deferred = this.run !== undefined && this.run.countWith(op.scan) >= needAll;
+    const need = deferred ? linesToForget(this.term.rows, 0) : needAll;
+    this.skipNeed = need;
+    this.skipDeferred = deferred;
     const lines = new LineCounter(); // behind this chunk
     const linesAfterNext = new LineCounter(); // behind the next one
     let canWhole = upTo < whole;
@@ -555,7 +723,7 @@ export class TermModel {
     if (this.partial) {
       // This chunk completes the sequence the last one ended in.
       if (scan.leadSgr) {
-        const seq = latin1(this.partial, this.partial.length) + latin1(op.data as Uint8Array, scan.leadEnd);
+        const seq = latin1(this.partial, 0, this.partial.length) + latin1(op.data as Uint8Array, 0, scan.leadEnd);
         carry = scan.leadReset ? seq : carry + seq;
       }
       this.partial = undefined;
@@ -569,10 +737,11 @@ export class TermModel {
     }
     if (this.sgrCarry.length > SGR_CARRY_MAX) this.writeCarry();
     this.skipped += op.data.length;
-    // What comes next is parsed without a break until the model is exact
-    // (another skip starts the count again).
-    this.debt = linesToForget(this.term.rows, this.term.options.scrollback ?? 0);
+    // What comes next is parsed without a break until the model (or, with
+    // the run kept, its screen) is exact; another skip starts the count again.
+    this.debt = this.skipNeed;
     this.debtLines = new LineCounter();
+    if (this.skipDeferred) this.historyExact = false;
     this.changed = true;
     this.parsed(op);
   }
@@ -606,6 +775,7 @@ export class TermModel {
    * nothing is queued and the parser is settled: use requestSnapshot.
    */
   snapshot(scrollback = SNAPSHOT_SCROLLBACK): string {
+    if (scrollback > 0) this.ensureHistory();
     const core = this.core;
     const m = this.term.modes;
     let s = serialize(this.term, core, scrollback, {
@@ -690,6 +860,7 @@ export class TermModel {
 
   /** Lines of history above the screen in the active buffer. */
   get scrollbackLength(): number {
+    this.ensureHistory();
     return this.term.buffer.active.baseY;
   }
 
@@ -700,6 +871,7 @@ export class TermModel {
    * model rows - top); other grid cells are left untouched.
    */
   readGrid(grid: Grid, view: { scrollUp?: number; left?: number; top?: number; rows?: number } = {}): void {
+    if (view.scrollUp) this.ensureHistory();
     const b = this.term.buffer.active;
     const left = view.left ?? 0;
     const topRow = view.top ?? 0;
@@ -781,6 +953,8 @@ export class TermModel {
     if (this.settleTimer) clearTimeout(this.settleTimer);
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     if (this.quietTimer) clearTimeout(this.quietTimer);
+    if (this.historyTimer) clearTimeout(this.historyTimer);
+    this.run = undefined;
     this.queue = [];
     this.head = 0;
     this.snapshotWaiters = [];
@@ -793,12 +967,6 @@ export class TermModel {
 }
 
 /** A scan made from the parser's ground state (or one equivalent to it). */
-/** The first `end` bytes as a string of the same code units (ASCII sequences). */
-function latin1(bytes: Uint8Array, end: number): string {
-  let out = '';
-  for (let i = 0; i < end; i++) out += String.fromCharCode(bytes[i]!);
-  return out;
-}
 
 /** Content word bit of a cell whose text is in the line's combined map (xterm's Content.IS_COMBINED_MASK). */
 const IS_COMBINED = 0x200000;

@@ -111,7 +111,7 @@ export class Window {
   private chunks = 0;
 
   private output(data: Uint8Array): void {
-    if (trace && ++this.chunks % 256 === 0) trace(`output chunk ${this.chunks} ${data.length} bytes, parse backlog ${this.model.pending}, skipped ${this.model.skipped}, paused ${this.paused}`);
+    if (trace && ++this.chunks % 256 === 0) trace(`output chunk ${this.chunks} ${data.length} bytes, parse backlog ${this.model.pending}, skipped ${this.model.skipped}, parsed ${this.model.parsedBytes}, paused ${this.paused}`);
     // Clients first: the model may parse it at once, and a snapshot taken
     // then includes it; a client that gets that snapshot must not get it again.
     this.onStream.fire(data);

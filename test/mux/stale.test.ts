@@ -6,6 +6,7 @@ import test from 'ava';
 import { TermModel, type StreamItem } from '../../src/mux/term.js';
 import { scanChunk, sgrText, AT_REST, LineCounter, linesToForget } from '../../src/mux/stale.js';
 import { prng, pick } from '../view/helpers.js';
+import { createGrid } from '../../src/mux/grid.js';
 
 const enc = (s: string): Uint8Array => Buffer.from(s, 'utf8');
 
@@ -345,9 +346,10 @@ test('chunks that end inside a sequence are skipped whole when the next one comp
 });
 
 test('the pen set by a sequence cut between two skipped chunks is carried', async (t) => {
-  // Bold comes from one SGR cut across a chunk boundary, deep in what is
-  // skipped; no later sequence resets it, so it shows in every line after.
-  const parts = cutInSequences(600, (n) => (n === 101 ? '\x1b[1m' : n === 104 ? '\x1b[;4m' : n % 10 === 5 ? `\x1b[3${n % 8}m` : ''));
+  // A reset and underline come from an SGR cut across a chunk boundary, deep
+  // in what is skipped (and, later, in the output kept for the history and
+  // then let go); nothing resets them after, so they show in every line.
+  const parts = cutInSequences(3000, (n) => (n === 1100 ? '\x1b[1m' : n === 1103 ? '\x1b[;4m' : n % 10 === 5 ? `\x1b[3${n % 8}m` : ''));
   const skip = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
   const parse = new TermModel({ cols: 40, rows: 5, scrollback: 10 });
   skip.batch(() => parts.forEach((p) => skip.write(p)));
@@ -355,5 +357,160 @@ test('the pen set by a sequence cut between two skipped chunks is carried', asyn
   await flushed(skip);
   await flushed(parse);
   t.true(skip.skipped > 0);
+  t.is(state(skip), state(parse));
+});
+
+/** A coloured log: each line's colour set after a reset, as loggers write them. */
+function logLines(from: number, to: number): string {
+  let text = '';
+  for (let n = from; n < to; n++) text += `\x1b[2m12:00:${n % 60}\x1b[0m \x1b[3${n % 8}mline ${n}\x1b[0m filler filler\r\n`;
+  return text;
+}
+
+/** Write parts in backlogs, as a flood read faster than it is parsed arrives. */
+async function inBacklogs(m: TermModel, parts: Uint8Array[], per: number): Promise<void> {
+  for (let i = 0; i < parts.length; i += per) {
+    m.batch(() => parts.slice(i, i + per).forEach((p) => m.write(p)));
+    await flushed(m);
+  }
+}
+
+test('in a flood only the screen is kept exact; the history is rebuilt from the kept output when read', async (t) => {
+  const rows = 10;
+  const scrollback = 500;
+  const parts = chunks(prng(11), enc(logLines(0, 30_000)), 4000);
+  const skip = new TermModel({ cols: 60, rows, scrollback, skipStale: true });
+  const parse = new TermModel({ cols: 60, rows, scrollback });
+  await inBacklogs(skip, parts, 100);
+  parts.forEach((p) => parse.write(p));
+  await flushed(parse);
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  // Each backlog of ~5000 lines costs 2 × rows lines, not the history's 500.
+  const before = skip.parsedBytes;
+  t.true(before < total / 20, `parsed ${before} of ${total}`);
+  for (let y = 0; y < rows; y++) t.is(skip.lineText(y), parse.lineText(y), `screen row ${y}`);
+  // Reading the history rebuilds it: once, about a history's worth of lines.
+  t.is(skip.scrollbackLength, parse.scrollbackLength);
+  const rebuilt = skip.parsedBytes - before;
+  t.true(rebuilt > 0 && rebuilt < total / 20, `rebuilt from ${rebuilt} bytes`);
+  t.is(state(skip), state(parse));
+  t.is(skip.parsedBytes - before, rebuilt, 'not again while nothing new came');
+  skip.dispose();
+  parse.dispose();
+});
+
+test('a history left to rebuild is rebuilt exactly by every reader: grids scrolled back, snapshots, what comes next', async (t) => {
+  const rows = 8;
+  const scrollback = 200;
+  const stream = logLines(0, 8000);
+  const parts = chunks(prng(12), enc(stream), 3000);
+  const parse = new TermModel({ cols: 50, rows, scrollback });
+  parts.forEach((p) => parse.write(p));
+  await flushed(parse);
+  const grid = (m: TermModel, up: number): string => {
+    const g = createGrid(50, rows, false);
+    m.readGrid(g, { scrollUp: up });
+    return JSON.stringify(g.chars);
+  };
+  // Read back through a grid scrolled up.
+  const a = new TermModel({ cols: 50, rows, scrollback, skipStale: true });
+  await inBacklogs(a, parts, 80);
+  t.is(grid(a, 150), grid(parse, 150));
+  t.is(state(a), state(parse));
+  // A snapshot with history, given to a replica.
+  const b = new TermModel({ cols: 50, rows, scrollback, skipStale: true });
+  await inBacklogs(b, parts, 80);
+  const replica = new TermModel({ cols: 50, rows, scrollback });
+  replica.write(b.snapshot(scrollback));
+  await flushed(replica);
+  t.is(grid(replica, 150), grid(parse, 150));
+  // Output that is not plain (a prompt that clears the line, a screen clear) comes after the flood.
+  const tail = enc('\x1b[1;31m$ \x1b[0m\x1b[K\x1b[5;1Hmoved\x1b[2J');
+  const c = new TermModel({ cols: 50, rows, scrollback, skipStale: true });
+  await inBacklogs(c, parts, 80);
+  c.write(tail);
+  parse.write(tail);
+  await flushed(c);
+  await flushed(parse);
+  t.is(state(c), state(parse));
+  for (const m of [a, b, c, parse, replica]) m.dispose();
+});
+
+test('after a flood stops the history is rebuilt on its own, and the output kept for it let go', async (t) => {
+  const parts = chunks(prng(13), enc(logLines(0, 6000)), 4000);
+  const skip = new TermModel({ cols: 60, rows: 10, scrollback: 300, skipStale: true });
+  await inBacklogs(skip, parts, 100);
+  const before = skip.parsedBytes;
+  const deadline = Date.now() + 10_000;
+  while (skip.parsedBytes === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.true(skip.parsedBytes > before, 'rebuilt without being read');
+  const after = skip.parsedBytes;
+  t.is(skip.scrollbackLength, 300);
+  t.is(skip.parsedBytes, after, 'reading it then costs nothing');
+  skip.dispose();
+});
+
+test('a reset drops the output kept for the history: nothing from before it comes back', async (t) => {
+  const parts = chunks(prng(14), enc(logLines(0, 6000)), 4000);
+  const skip = new TermModel({ cols: 60, rows: 10, scrollback: 300, skipStale: true });
+  await inBacklogs(skip, parts, 100);
+  skip.reset(60, 10);
+  skip.write(enc('fresh\r\n'));
+  await flushed(skip);
+  t.is(skip.scrollbackLength, 0);
+  t.is(skip.lineText(0), 'fresh');
+  skip.dispose();
+});
+
+test('the rebuilt history has the pen of its time: set before the flood, changed in what was dropped, cut mid-character', async (t) => {
+  // No resets: the pen where the kept output begins comes from before the
+  // flood and from sequences in output since let go. A change near the end
+  // shows whether the rebuilt lines before it got the right one.
+  let text = '';
+  for (let n = 0; n < 8000; n++) {
+    if (n % 700 === 0) text += `\x1b[3${(n / 700) % 8}m`;
+    if (n === 3001) text += 'half \x1b[1m';
+    if (n === 5003) text += '\x1b[4m';
+    if (n === 7850) text += '\x1b[22m';
+    if (n === 7900) text += '\x1b[3m';
+    if (n === 7950) text += '\x1b[9m';
+    text += `line ${n} 中文\r\n`;
+  }
+  const bytes = enc(text + 'end 中'); // ends inside a character
+  const body = bytes.subarray(0, bytes.length - 1);
+  const parts = chunks(prng(15), body, 400);
+  const skip = new TermModel({ cols: 40, rows: 10, scrollback: 300, skipStale: true });
+  const parse = new TermModel({ cols: 40, rows: 10, scrollback: 300 });
+  for (const m of [skip, parse]) m.write(enc('\x1b[7mbefore\r\n'));
+  await flushed(skip);
+  await inBacklogs(skip, parts, 50);
+  parts.forEach((p) => parse.write(p));
+  await flushed(parse);
+  t.true(skip.skipped > body.length / 2, `skipped ${skip.skipped}`);
+  t.is(skip.scrollbackLength, parse.scrollbackLength); // rebuilt here, mid-character
+  t.is(state(skip), state(parse));
+  for (const m of [skip, parse]) m.write(bytes.subarray(bytes.length - 1));
+  await flushed(skip);
+  await flushed(parse);
+  t.is(state(skip), state(parse));
+  t.regex(skip.lineText(9), /^end 中/);
+});
+
+test('a history rebuilt while the stream is inside a sequence: the parser starts the rebuild at rest', async (t) => {
+  // Without a pen change anywhere, the rebuild begins with the first kept
+  // chunk; were the parser left in "CSI 4", its "h" would set insert mode.
+  let text = '';
+  for (let n = 0; n < 6000; n++) text += `hello ${n}\r\n`;
+  const parts = [...chunks(prng(16), enc(text), 400), enc('\x1b[4')];
+  const skip = new TermModel({ cols: 40, rows: 10, scrollback: 300, skipStale: true });
+  const parse = new TermModel({ cols: 40, rows: 10, scrollback: 300 });
+  await inBacklogs(skip, parts, 50);
+  parts.forEach((p) => parse.write(p));
+  await flushed(parse);
+  t.true(skip.skipped > text.length / 2);
+  t.is(skip.scrollbackLength, parse.scrollbackLength);
+  for (const m of [skip, parse]) m.write(enc('mx\r\n'));
+  await flushed(skip);
+  await flushed(parse);
   t.is(state(skip), state(parse));
 });
