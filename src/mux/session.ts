@@ -144,7 +144,9 @@ export class Client {
     trace?.(`ack ${n} inflight ${this.flow.inFlight} window ${this.flow.window} rtt ${this.flow.rtt} behind ${this.behind}`);
     if (this.behind && this.flow.inFlight <= this.flow.window / 2) {
       this.behind = false;
-      this.session.follow(this, RESYNC_SCROLLBACK);
+      // The screen as it stands: waiting for the backlog would make the
+      // model parse what it can otherwise skip (the backlog follows).
+      this.session.follow(this, RESYNC_SCROLLBACK, true);
     }
   }
 
@@ -376,7 +378,13 @@ export class Session {
 
   private stream(w: Window, item: StreamItem): void {
     const ev = streamEvent(w.id, item);
-    for (const c of this.clients) if (c.live === w.id) this.streamTo(c, ev);
+    const n = streamBytes(ev);
+    for (const c of this.clients) {
+      if (c.live === w.id) this.streamTo(c, ev);
+      // Output a client missed while behind counts towards a flood all the
+      // same: once it would have spent the raw budget, it is paced.
+      else if (n > 0 && c.behind && !c.paced && !c.local && !c.detached && w.id === this.activeId) this.pace(c, n);
+    }
   }
 
   /**

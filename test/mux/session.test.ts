@@ -1,7 +1,7 @@
 // The session without transport: echo ptys, clients as plain sinks, and a
 // replica model fed from a client's events that must match the window.
 import test from 'ava';
-import { Session, type Client, type ClientEvent, type ClientSink } from '../../src/mux/session.js';
+import { Session, RAW_BURST, type Client, type ClientEvent, type ClientSink } from '../../src/mux/session.js';
 import { type EchoPty, echoPtyFactory } from '../../src/mux/echo-pty.js';
 import { TermModel } from '../../src/mux/term.js';
 import { createGrid, rowText } from '../../src/mux/grid.js';
@@ -238,6 +238,51 @@ test('a flood is paced: the viewer gets the screen a frame at a time, not the by
   t.deepEqual(v.events.slice(mark).map((e) => e.t), ['out']);
   t.regex(v.replicas.get(w.id)!.lineText(w.model.cursor().y), /echo!$/);
   s.end('done');
+});
+
+/** A viewer whose acknowledgements can be held, then released (a link that stalls). */
+class StalledViewer extends AckingViewer {
+  held = false;
+  private pending = 0;
+  override send(ev: ClientEvent): void {
+    if (!this.held) return super.send(ev);
+    FakeViewer.prototype.send.call(this, ev);
+    if (ev.t === 'snap' || ev.t === 'out') this.pending += ev.data.length;
+  }
+  release(): void {
+    this.held = false;
+    this.client?.ack(this.pending);
+  }
+}
+
+test.serial('a flood while a viewer is behind paces it all the same, and it catches up with the screen as it stands', async (t) => {
+  const ptys: EchoPty[] = [];
+  const s = makeSession(ptys);
+  t.teardown(() => s.end('done'));
+  const v = new StalledViewer();
+  const c = s.attach(v, { ...remote, name: 'bob', role: 'helper', canWrite: true, cols: 80, rows: 24 });
+  v.client = c;
+  await until(() => v.replicas.size === 1, 'first snapshot');
+  // Echoes, acknowledged: the window is sized from what the link has shown it carries.
+  let i = 0;
+  await until(() => {
+    ptys[0]!.emit(`echo ${i++}\r\n`);
+    return c.flow.window < RAW_BURST;
+  }, 'a window smaller than the raw burst');
+  await until(() => c.flow.inFlight === 0, 'echoes acknowledged');
+  // Then the link stalls: a little output fills the window and the viewer is behind.
+  v.held = true;
+  let n = 0;
+  while (!c.behind) n = await flood(ptys[0]!, 4000, 4 << 20, n);
+  t.false(c.paced);
+  // What it misses is a flood: it is paced (no raw burst when it catches up).
+  n = await flood(ptys[0]!, 512 << 10, 4 << 20, n);
+  t.true(c.paced, 'paced while behind');
+  v.release();
+  const w = s.activeWindow!;
+  await until(() => !c.paced && !c.behind, 'the stream again');
+  t.deepEqual(await screen(v.replicas.get(w.id)!), await screen(w.model));
+  t.regex(w.model.lineText(w.model.cursor().y - 1), new RegExp(`line ${n - 1} `));
 });
 
 test('a viewer scrolling back gets the whole history once, then every byte (no pacing) until it stops', async (t) => {
