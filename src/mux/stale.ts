@@ -240,9 +240,9 @@ export function linesToForget(rows: number, scrollback: number): number {
 
 /** Lines a run keeps beyond what it must, so that it is trimmed now and then, not after every chunk. */
 const RUN_SLACK = 512; // lines
-/** A run whose pen changes outgrow this is given up (see PlainRun.overgrown). */
-const RUN_PEN_MAX = 4096; // characters
-/** …and so is one that holds this much output. */
+/** Pen changes carried this long are folded into the pen itself (see PlainRun's fold). */
+const RUN_PEN_MAX = 1024; // characters
+/** A run that holds this much output (it could not be trimmed) is given up. */
 const RUN_BYTES_MAX = 4 << 20; // bytes
 
 /**
@@ -254,7 +254,8 @@ const RUN_BYTES_MAX = 4 << 20; // bytes
  * rebuild the history when someone looks at it.
  *
  * `P` is the caller's record of the pen where the run began; `sgr` holds
- * the pen changes of the chunks dropped from the front since.
+ * the pen changes of the chunks dropped from the front since, until `fold`
+ * (which applies SGR text to a pen) makes them part of `start`.
  */
 export class PlainRun<P> {
   private chunks: (Uint8Array | string)[] = [];
@@ -266,8 +267,9 @@ export class PlainRun<P> {
   sgr = '';
 
   constructor(
-    readonly start: P,
+    public start: P,
     private readonly keep: number,
+    private readonly fold: (pen: P, sgr: string) => P,
   ) {}
 
   /** Lines in the run (from its first carriage return). */
@@ -340,7 +342,11 @@ export class PlainRun<P> {
       pen = sgrText(s, bytes, pen);
       if (s.lastRest < bytes.length) partial = latin1(bytes, s.lastRest, bytes.length);
     }
-    if (pen.length > RUN_PEN_MAX) return; // kept whole; overgrown in time
+    if (pen.length > RUN_PEN_MAX) {
+      // Colours without resets (a rainbow) add up: keep the pen they make instead.
+      this.start = this.fold(this.start, pen);
+      pen = '';
+    }
     this.sgr = pen;
     for (let i = this.head; i < k; i++) {
       this.size -= this.chunks[i]!.length;

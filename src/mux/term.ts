@@ -134,6 +134,23 @@ type Op =
   | { k: 'resize'; cols: number; rows: number }
   | { k: 'call'; fn: () => void };
 
+/** A one-cell terminal whose parser applies pen changes to a pen (made when first needed). */
+let penTerm: XTerminal | undefined;
+
+/** The pen that `sgr` (a run of SGR sequences) makes of `pen`, as xterm.js applies them. */
+function foldPen(pen: PenState, sgr: string): PenState {
+  penTerm ??= new xterm.Terminal({ cols: 1, rows: 1, scrollback: 0, allowProposedApi: true });
+  const core = (penTerm as unknown as { _core: XCore })._core;
+  const ih = core._inputHandler;
+  ih._parser.reset();
+  ih._curAttrData.fg = pen.fg;
+  ih._curAttrData.bg = pen.bg;
+  ih._curAttrData.extended = pen.extended.clone();
+  core._writeBuffer.handleUserInput();
+  penTerm.write(sgr);
+  return { fg: ih._curAttrData.fg, bg: ih._curAttrData.bg, extended: ih._curAttrData.extended.clone() };
+}
+
 const ENCODINGS: Record<string, MouseEncoding> = {
   DEFAULT: 'default',
   SGR: 'sgr',
@@ -558,7 +575,7 @@ export class TermModel {
     if (!plain || op.part || op.whole || !this.exactAtRest()) return;
     const pen = this.core._inputHandler._curAttrData;
     const keep = linesToForget(this.term.rows, this.term.options.scrollback ?? 0);
-    this.run = new PlainRun<PenState>({ fg: pen.fg, bg: pen.bg, extended: pen.extended.clone() }, keep);
+    this.run = new PlainRun<PenState>({ fg: pen.fg, bg: pen.bg, extended: pen.extended.clone() }, keep, foldPen);
   }
 
   /** Exact, at rest, nothing carried, the whole screen the scroll region: where a run may begin. */

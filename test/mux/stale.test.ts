@@ -514,3 +514,26 @@ test('a history rebuilt while the stream is inside a sequence: the parser starts
   await flushed(parse);
   t.is(state(skip), state(parse));
 });
+
+test('a rainbow (a colour for every character, never a reset) is skipped too: the pen carried is folded, not kept as text', async (t) => {
+  let text = '';
+  let c = 0;
+  for (let n = 0; n < 12_000; n++) {
+    if (n === 1500) text += '\x1b[1m';
+    if (n === 11_950) text += '\x1b[3m';
+    for (const ch of `line ${n} rainbow`) text += `\x1b[38;5;${c++ % 256}m${ch}`;
+    text += '\r\n';
+  }
+  const parts = chunks(prng(17), enc(text), 4000);
+  const skip = new TermModel({ cols: 40, rows: 10, scrollback: 300, skipStale: true });
+  const parse = new TermModel({ cols: 40, rows: 10, scrollback: 300 });
+  await inBacklogs(skip, parts, 80);
+  parts.forEach((p) => parse.write(p));
+  await flushed(parse);
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const before = skip.parsedBytes;
+  t.true(before < total / 5, `parsed ${before} of ${total}`);
+  // The output kept for the history stays about a history's worth: rebuilding it parses that, not the flood.
+  t.is(state(skip), state(parse));
+  t.true(skip.parsedBytes - before < total / 5, `rebuilt from ${skip.parsedBytes - before} of ${total}`);
+});
