@@ -272,21 +272,11 @@ export class PlainRun<P> {
     private readonly fold: (pen: P, sgr: string) => P,
   ) {}
 
-  /** Lines in the run (from its first carriage return). */
-  get count(): number {
-    return this.lines.count;
-  }
-
   /** Lines in the run with one more chunk after it. */
   countWith(scan: ChunkScan): number {
     const c = this.lines.clone();
     c.add(scan);
     return c.count;
-  }
-
-  /** Bytes held. */
-  get bytes(): number {
-    return this.size;
   }
 
   /** The run cannot be trimmed further and holds too much: give it up. */
