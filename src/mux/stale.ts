@@ -123,7 +123,15 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
       continue;
     }
     if (esc === 0) {
-      if (c >= 0x20 && c < 0x7f) continue;
+      if (c >= 0x20 && c < 0x7f) {
+        // A run of printable ASCII (most of any text) in one tight loop.
+        while (i + 1 < n) {
+          const d = data[i + 1]!;
+          if (d < 0x20 || d >= 0x7f) break;
+          i++;
+        }
+        continue;
+      }
       if (c === LF) {
         lfs++;
         if (hasCr) lfsAfterCr++;
