@@ -117,6 +117,17 @@ function chunks(rnd: () => number, bytes: Uint8Array, max: number): Uint8Array[]
 
 const flushed = (m: TermModel): Promise<void> => new Promise((r) => m.flush(r));
 
+/** A skipping model given `parts` as one backlog and a parsing one given them as they come, both done. */
+async function skipAndParse(parts: (Uint8Array | string)[], size: { cols: number; rows: number; scrollback: number }): Promise<{ skip: TermModel; parse: TermModel }> {
+  const skip = new TermModel({ ...size, skipStale: true });
+  const parse = new TermModel(size);
+  skip.batch(() => parts.forEach((p) => skip.write(p)));
+  parts.forEach((p) => parse.write(p));
+  await flushed(skip);
+  await flushed(parse);
+  return { skip, parse };
+}
+
 /** Everything a viewer could read: screen, history, cursor, pen and modes (a full snapshot). */
 function state(m: TermModel): string {
   return JSON.stringify([m.snapshot(100_000), m.cursor(), m.scrollbackLength, m.modes()]);
@@ -301,12 +312,7 @@ test('string chunks cut in a sequence after wide characters: skipped whole or no
     for (let k = 0; k < 10; k++) lines += `line ${n * 10 + k}\r\n`;
     parts.push(lines);
   }
-  const skip = new TermModel({ cols: 30, rows: 4, scrollback: 5, skipStale: true });
-  const parse = new TermModel({ cols: 30, rows: 4, scrollback: 5 });
-  skip.batch(() => parts.forEach((p) => skip.write(p)));
-  parts.forEach((p) => parse.write(p));
-  await flushed(skip);
-  await flushed(parse);
+  const { skip, parse } = await skipAndParse(parts, { cols: 30, rows: 4, scrollback: 5 });
   t.true(skip.skipped > 0);
   t.regex(parse.snapshot(0), /38;5;208/);
   t.is(state(skip), state(parse));
@@ -334,12 +340,7 @@ test('chunks that end inside a sequence are skipped whole when the next one comp
   // begins would leave the model inside it, so the next chunk would have to
   // be parsed: half the flood.
   const parts = cutInSequences(3000, (n) => `\x1b[3${n % 8}m`);
-  const skip = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
-  const parse = new TermModel({ cols: 40, rows: 5, scrollback: 10 });
-  skip.batch(() => parts.forEach((p) => skip.write(p)));
-  parts.forEach((p) => parse.write(p));
-  await flushed(skip);
-  await flushed(parse);
+  const { skip, parse } = await skipAndParse(parts, { cols: 40, rows: 5, scrollback: 10 });
   const total = parts.reduce((n, p) => n + p.length, 0);
   t.true(skip.skipped > total * 0.9, `skipped ${skip.skipped} of ${total}`);
   t.is(state(skip), state(parse));
@@ -350,12 +351,7 @@ test('the pen set by a sequence cut between two skipped chunks is carried', asyn
   // in what is skipped (and, later, in the output kept for the history and
   // then let go); nothing resets them after, so they show in every line.
   const parts = cutInSequences(3000, (n) => (n === 1100 ? '\x1b[1m' : n === 1103 ? '\x1b[;4m' : n % 10 === 5 ? `\x1b[3${n % 8}m` : ''));
-  const skip = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
-  const parse = new TermModel({ cols: 40, rows: 5, scrollback: 10 });
-  skip.batch(() => parts.forEach((p) => skip.write(p)));
-  parts.forEach((p) => parse.write(p));
-  await flushed(skip);
-  await flushed(parse);
+  const { skip, parse } = await skipAndParse(parts, { cols: 40, rows: 5, scrollback: 10 });
   t.true(skip.skipped > 0);
   t.is(state(skip), state(parse));
 });
