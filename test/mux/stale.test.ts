@@ -117,11 +117,15 @@ function chunks(rnd: () => number, bytes: Uint8Array, max: number): Uint8Array[]
 
 const flushed = (m: TermModel): Promise<void> => new Promise((r) => m.flush(r));
 
-/** A skipping model given `parts` as one backlog and a parsing one given them as they come, both done. */
-async function skipAndParse(parts: (Uint8Array | string)[], size: { cols: number; rows: number; scrollback: number }): Promise<{ skip: TermModel; parse: TermModel }> {
+/**
+ * A skipping model given `parts` as one backlog (or in backlogs of `per`
+ * parts) and a parsing one given them as they come, both done.
+ */
+async function skipAndParse(parts: (Uint8Array | string)[], size: { cols: number; rows: number; scrollback: number }, per?: number): Promise<{ skip: TermModel; parse: TermModel }> {
   const skip = new TermModel({ ...size, skipStale: true });
   const parse = new TermModel(size);
-  skip.batch(() => parts.forEach((p) => skip.write(p)));
+  if (per === undefined) skip.batch(() => parts.forEach((p) => skip.write(p)));
+  else await inBacklogs(skip, parts, per);
   parts.forEach((p) => parse.write(p));
   await flushed(skip);
   await flushed(parse);
@@ -364,7 +368,7 @@ function logLines(from: number, to: number): string {
 }
 
 /** Write parts in backlogs, as a flood read faster than it is parsed arrives. */
-async function inBacklogs(m: TermModel, parts: Uint8Array[], per: number): Promise<void> {
+async function inBacklogs(m: TermModel, parts: (Uint8Array | string)[], per: number): Promise<void> {
   for (let i = 0; i < parts.length; i += per) {
     m.batch(() => parts.slice(i, i + per).forEach((p) => m.write(p)));
     await flushed(m);
@@ -375,11 +379,7 @@ test('in a flood only the screen is kept exact; the history is rebuilt from the 
   const rows = 10;
   const scrollback = 500;
   const parts = chunks(prng(11), enc(logLines(0, 30_000)), 4000);
-  const skip = new TermModel({ cols: 60, rows, scrollback, skipStale: true });
-  const parse = new TermModel({ cols: 60, rows, scrollback });
-  await inBacklogs(skip, parts, 100);
-  parts.forEach((p) => parse.write(p));
-  await flushed(parse);
+  const { skip, parse } = await skipAndParse(parts, { cols: 60, rows, scrollback }, 100);
   const total = parts.reduce((n, p) => n + p.length, 0);
   // Each backlog of ~5000 lines costs 2 × rows lines, not the history's 500.
   const before = skip.parsedBytes;
@@ -498,11 +498,7 @@ test('a history rebuilt while the stream is inside a sequence: the parser starts
   let text = '';
   for (let n = 0; n < 6000; n++) text += `hello ${n}\r\n`;
   const parts = [...chunks(prng(16), enc(text), 400), enc('\x1b[4')];
-  const skip = new TermModel({ cols: 40, rows: 10, scrollback: 300, skipStale: true });
-  const parse = new TermModel({ cols: 40, rows: 10, scrollback: 300 });
-  await inBacklogs(skip, parts, 50);
-  parts.forEach((p) => parse.write(p));
-  await flushed(parse);
+  const { skip, parse } = await skipAndParse(parts, { cols: 40, rows: 10, scrollback: 300 }, 50);
   t.true(skip.skipped > text.length / 2);
   t.is(skip.scrollbackLength, parse.scrollbackLength);
   for (const m of [skip, parse]) m.write(enc('mx\r\n'));
@@ -521,11 +517,7 @@ test('a rainbow (a colour for every character, never a reset) is skipped too: th
     text += '\r\n';
   }
   const parts = chunks(prng(17), enc(text), 4000);
-  const skip = new TermModel({ cols: 40, rows: 10, scrollback: 300, skipStale: true });
-  const parse = new TermModel({ cols: 40, rows: 10, scrollback: 300 });
-  await inBacklogs(skip, parts, 80);
-  parts.forEach((p) => parse.write(p));
-  await flushed(parse);
+  const { skip, parse } = await skipAndParse(parts, { cols: 40, rows: 10, scrollback: 300 }, 80);
   const total = parts.reduce((n, p) => n + p.length, 0);
   const before = skip.parsedBytes;
   t.true(before < total / 5, `parsed ${before} of ${total}`);
