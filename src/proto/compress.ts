@@ -21,21 +21,36 @@ export const COMPRESS_MIN = 512; // bytes
 /** zlib level: 3 is within 2% of 6's ratio on terminal text at half the cost. */
 const LEVEL = 3;
 
-/** The last DICTIONARY_SIZE bytes of a frame stream. */
-class History {
-  private buf = Buffer.alloc(0);
+/**
+ * The last DICTIONARY_SIZE bytes of a frame stream. Every frame joins it,
+ * a keystroke's as much as a flood's, so adding must not copy the whole
+ * history: bytes are appended to a buffer twice the history's size, and
+ * only when it is full is the last DICTIONARY_SIZE moved to the front (one
+ * copy of the history per history's worth of bytes added).
+ */
+export class History {
+  private readonly buf = Buffer.allocUnsafe(2 * DICTIONARY_SIZE);
+  private end = 0;
 
   add(chunk: Uint8Array): void {
     if (chunk.length >= DICTIONARY_SIZE) {
-      this.buf = Buffer.from(chunk.subarray(chunk.length - DICTIONARY_SIZE));
+      this.buf.set(chunk.subarray(chunk.length - DICTIONARY_SIZE));
+      this.end = DICTIONARY_SIZE;
       return;
     }
-    const keep = Math.min(this.buf.length, DICTIONARY_SIZE - chunk.length);
-    this.buf = Buffer.concat([this.buf.subarray(this.buf.length - keep), chunk]);
+    if (this.end + chunk.length > this.buf.length) {
+      const keep = DICTIONARY_SIZE - chunk.length;
+      this.buf.copyWithin(0, this.end - keep, this.end);
+      this.end = keep;
+    }
+    this.buf.set(chunk, this.end);
+    this.end += chunk.length;
   }
 
+  /** A view of the history (valid until the next add), or undefined while empty. */
   get dictionary(): Buffer | undefined {
-    return this.buf.length > 0 ? this.buf : undefined;
+    if (this.end === 0) return undefined;
+    return this.buf.subarray(Math.max(0, this.end - DICTIONARY_SIZE), this.end);
   }
 }
 

@@ -2,7 +2,7 @@
 // random or hostile bytes that may only ever give messages or a ProtocolError.
 import test from 'ava';
 import { encodeFrame, compressedFrame, FrameDecoder, MAX_FRAME, PREAUTH_MAX_FRAME } from '../../src/proto/frame.js';
-import { Deflater } from '../../src/proto/compress.js';
+import { Deflater, History, DICTIONARY_SIZE } from '../../src/proto/compress.js';
 import {
   PROTOCOL_VERSION, ProtocolError, parseShareMessage, parseViewMessage,
   type ShareMessage, type ViewMessage,
@@ -185,6 +185,27 @@ test('compressed batches decode to the same messages, with history across batche
     t.deepEqual(got, msgs);
   }
   t.true(wire / raw < 0.1, `ratio ${wire / raw}`);
+});
+
+test('the compression history is always the last 32 KiB of the stream, whatever the sizes added', (t) => {
+  const r = rng(7);
+  const h = new History();
+  t.is(h.dictionary, undefined);
+  let stream: Uint8Array = new Uint8Array(0);
+  for (let i = 0; i < 3000; i++) {
+    // Mostly keystroke-sized frames, some large, a few of a whole history or more.
+    const x = r();
+    const len = x < 0.8 ? 1 + Math.floor(r() * 60) : x < 0.97 ? Math.floor(r() * 20000) : DICTIONARY_SIZE - 2 + Math.floor(r() * 5000);
+    const chunk = new Uint8Array(len);
+    for (let k = 0; k < len; k++) chunk[k] = Math.floor(r() * 256);
+    h.add(chunk);
+    stream = concat([stream.subarray(Math.max(0, stream.length - DICTIONARY_SIZE)), chunk]);
+    const want = stream.subarray(Math.max(0, stream.length - DICTIONARY_SIZE));
+    const got = h.dictionary;
+    if (want.length === 0) t.is(got, undefined);
+    else if (!got || Buffer.compare(Buffer.from(got), Buffer.from(want)) !== 0) return t.fail(`add ${i} (${len} bytes): history differs`);
+  }
+  t.pass();
 });
 
 test('compressed frames are refused before the hello, and corrupt or oversized ones are ProtocolErrors', (t) => {
