@@ -106,6 +106,8 @@ export class Viewer {
   private started = false;
   private stopped = false;
   private pan = { left: 0, top: 0 };
+  /** What the status bar in the grid was drawn from (see drawStatus). */
+  private statusDrawn: { grid: Grid; layout: Layout | undefined; connection: object; notice: object | undefined; kind: Mode['kind'] } | undefined;
 
   constructor(opts: ViewerOptions) {
     this.opts = opts;
@@ -568,6 +570,17 @@ export class Viewer {
     const g = this.grid;
     const y = this.rows - 1;
     const mode = this.mode;
+    // The bar is the same frame after frame (each keystroke's echo is one):
+    // it is laid out again only when something it shows has changed.
+    const notice = this.notice && Date.now() < this.notice.until ? this.notice : undefined;
+    const drawn = this.statusDrawn;
+    if (
+      drawn && drawn.grid === g && drawn.layout === this.layout && drawn.connection === this.connection &&
+      drawn.notice === notice && drawn.kind === mode.kind && (mode.kind !== 'prompt' && mode.kind !== 'confirm')
+    ) {
+      return undefined;
+    }
+    this.statusDrawn = { grid: g, layout: this.layout, connection: this.connection, notice, kind: mode.kind };
     if (mode.kind === 'prompt') {
       fillRow(g, y, 0, this.cols, ' ', NOTICE_PEN);
       const x = putText(g, 0, y, mode.label + mode.text, NOTICE_PEN);
@@ -578,10 +591,10 @@ export class Viewer {
       const x = putText(g, 0, y, truncate(mode.question, this.cols - 1), NOTICE_PEN);
       return Math.min(x, this.cols - 1);
     }
-    if (this.notice && Date.now() < this.notice.until) {
-      const pen = this.notice.warn ? WARN_PEN : NOTICE_PEN;
+    if (notice) {
+      const pen = notice.warn ? WARN_PEN : NOTICE_PEN;
       fillRow(g, y, 0, this.cols, ' ', pen);
-      putText(g, 0, y, truncate(this.notice.text, this.cols), pen);
+      putText(g, 0, y, truncate(notice.text, this.cols), pen);
       return undefined;
     }
     fillRow(g, y, 0, this.cols, ' ', STATUS_PEN);
