@@ -5,12 +5,19 @@ import type { Settings } from './report.js';
 export function notes(st: Settings): string {
   return `## How the figures are taken
 
-Code: \`bench/\` (workloads in \`bench/workloads.ts\`, the four systems in
+Code: \`bench/\` (workloads in \`bench/workloads.ts\`, the systems in
 \`bench/systems.ts\`), the link emulator in \`test/helpers/netem.ts\`.
 
 **The systems.** Each is started fresh for every measurement, bash
 (\`--norc\`, prompt \`$ \`) in it, every terminal 120×40, \`TERM=xterm-256color\`.
 - *plain pty*: bash in a pty; that pty is both the user's and the helper's terminal.
+- *node relay (floor)*: not a product: two node processes relaying raw bytes
+  over TLS with TCP_NODELAY (\`bench/relay.ts\`): the helper's in its pty,
+  listening; the user's in another, dialling, with bash on a node-pty and its
+  output going to both. No framing, model, drawing or flow control: what
+  node's streams, TLS and two processes cost before any of shareterm's own
+  work, the floor for any design made of two node processes. (It writes what
+  the peer sends straight to the terminal, which shareterm never does.)
 - *tmux socket*: a tmux server on a private socket (\`-S\`, \`-f /dev/null\`), session
   120×40, two clients attached each in its own pty: the user's and the helper's.
 - *seed*: the 2010 scripts. User: the tmux session with its own client, plus

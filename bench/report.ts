@@ -166,7 +166,7 @@ function rows(r: Results, st: Settings): Row[] {
   return out;
 }
 
-const LABEL: Record<SystemName, string> = { plain: 'plain pty', tmux: 'tmux socket', seed: 'seed (tmux+socat)', shareterm: 'shareterm' };
+const LABEL: Record<SystemName, string> = { plain: 'plain pty', relay: 'node relay (floor)', tmux: 'tmux socket', seed: 'seed (tmux+socat)', shareterm: 'shareterm' };
 
 function ratioText(a: number | undefined, b: number | undefined): string {
   if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0) return '—';

@@ -22,9 +22,9 @@ type Workload = (typeof WORKLOADS)[number];
 
 const USAGE = `Usage: npm run bench -- [options]
 
-Runs each workload against a plain pty, tmux (shared socket), the seed
-pipeline (tmux + socat + openssl) and shareterm, in interleaved rounds, and
-prints medians, ratios and the SPEC §5 targets. tmux and socat are optional
+Runs each workload against a plain pty, a bare node relay (a floor), tmux
+(shared socket), the seed pipeline (tmux + socat + openssl) and shareterm, in
+interleaved rounds, and prints medians, ratios and the SPEC §5 targets. tmux and socat are optional
 (apt-get install tmux socat); without them those columns are skipped.
 
   --quick              short run: 1 round, 50 keys, 5 s flood, 10 s idle
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
   const systems = o.systems.filter((s) => !skipped[s]);
   const networked = systems.filter((s) => s === 'seed' || s === 'shareterm');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shareterm-bench-run-'));
-  const cert = systems.includes('seed') ? makeSeedCert(dir) : { cert: '', key: '' };
+  const cert = systems.includes('seed') || systems.includes('relay') ? makeSeedCert(dir) : { cert: '', key: '' };
   const ctx: Context = { dir, ...cert, bin: snapshotCli(dir, o.cli) };
   const measured = !o.cli
     ? gitState()
@@ -358,7 +358,7 @@ async function main(): Promise<void> {
       '',
       `Produced by \`${command}\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${minutes.toFixed(1)} min, against shareterm ${measured}, copied at the start of the run and run from the copy.`,
       `Machine: ${machine}. Load average ${load0} at the start, ${load1} at the end (other work was running).`,
-      `${rounds}. Each figure is the median over rounds; the systems run one after another in each round (plain, tmux, seed, shareterm, plain, …), each started fresh, both terminals 120×40.`,
+      `${rounds}. Each figure is the median over rounds; the systems run one after another in each round (plain, relay, tmux, seed, shareterm, plain, …), each started fresh, both terminals 120×40.`,
       '',
       '## Results',
       '',

@@ -7,6 +7,9 @@
 //   seed       the 2010 scripts: the user's tmux session, `socat EXEC:tmux
 //              attach,pty OPENSSL-CONNECT` dialling the helper's `socat
 //              OPENSSL-LISTEN STDIO` in a pty (the helper's terminal).
+//   relay      a floor, not a product: two node processes relaying raw bytes
+//              over TLS (bench/relay.ts) — what node and TLS cost a design
+//              of two processes before any of shareterm's own work.
 //   shareterm  the real CLI: `listen` in one pty, `share --fingerprint` in
 //              another.
 //
@@ -21,8 +24,8 @@ import { ROOT, baseEnv } from '../test/helpers/term.js';
 import { Netem, type LinkOptions } from '../test/helpers/netem.js';
 import { BenchTerm } from './term.js';
 
-export type SystemName = 'plain' | 'tmux' | 'seed' | 'shareterm';
-export const SYSTEMS: SystemName[] = ['plain', 'tmux', 'seed', 'shareterm'];
+export type SystemName = 'plain' | 'relay' | 'tmux' | 'seed' | 'shareterm';
+export const SYSTEMS: SystemName[] = ['plain', 'relay', 'tmux', 'seed', 'shareterm'];
 
 export const COLS = 120;
 export const ROWS = 40;
@@ -87,11 +90,11 @@ export function unavailable(name: SystemName): string | undefined {
   const missing = (cmd: string, args: string[]): boolean => spawnSync(cmd, args, { stdio: 'ignore' }).error !== undefined;
   if ((name === 'tmux' || name === 'seed') && missing('tmux', ['-V'])) return 'tmux is not installed (apt-get install tmux)';
   if (name === 'seed' && missing('socat', ['-V'])) return 'socat is not installed (apt-get install socat)';
-  if (name === 'seed' && missing('openssl', ['version'])) return 'openssl is not installed (apt-get install openssl)';
+  if ((name === 'seed' || name === 'relay') && missing('openssl', ['version'])) return 'openssl is not installed (apt-get install openssl)';
   return undefined;
 }
 
-/** A self-signed certificate and key for the seed's socat listener. */
+/** A self-signed certificate and key for the seed's socat listener (and the relay's). */
 export function makeSeedCert(dir: string): { cert: string; key: string } {
   const cert = path.join(dir, 'seed-cert.pem');
   const key = path.join(dir, 'seed-key.pem');
@@ -106,6 +109,7 @@ export function makeSeedCert(dir: string): { cert: string; key: string } {
 export async function startSystem(name: SystemName, ctx: Context, opts: StartOptions = {}): Promise<Setup> {
   switch (name) {
     case 'plain': return startPlain();
+    case 'relay': return startRelay(ctx);
     case 'tmux': return startTmux(ctx);
     case 'seed': return startSeed(ctx, opts);
     case 'shareterm': return startShareterm(ctx, opts);
@@ -123,6 +127,37 @@ async function startPlain(): Promise<Setup> {
     procs: () => [{ role: 'bash', side: 'user', pid: t.pid }],
     close: () => t.close(),
   };
+}
+
+async function startRelay(ctx: Context): Promise<Setup> {
+  const script = path.join(ROOT, 'dist', 'bench', 'relay.js');
+  const helper = new BenchTerm(process.execPath, [script, 'helper', ctx.cert, ctx.key], { cols: COLS, rows: ROWS, env: ENV });
+  let user: BenchTerm | undefined;
+  const setup: Setup = {
+    name: 'relay', helper, user: helper, link: undefined,
+    procs: () => [
+      { role: 'relay (user, bash on its pty)', side: 'user', pid: user?.pid ?? 0 },
+      { role: 'relay (helper)', side: 'helper', pid: helper.pid },
+    ],
+    close: async () => {
+      await user?.close();
+      await helper.close();
+    },
+  };
+  try {
+    await helper.waitText(/relay listening on \d+/, 'the relay listening');
+    const port = Number(/relay listening on (\d+)/.exec(helper.lines().join(''))?.[1]);
+    user = setup.user = new BenchTerm(process.execPath, [script, 'user', String(port), ...SHELL], { cols: COLS, rows: ROWS, env: ENV });
+    const u = user;
+    await ready(setup, [
+      u.when(hasPrompt, { what: "the prompt on the relay's user side" }),
+      helper.when(hasPrompt, { what: "the prompt on the relay's helper side" }),
+    ]);
+  } catch (e) {
+    await setup.close();
+    throw e;
+  }
+  return setup;
 }
 
 /** A tmux server on a private socket with one session of bash at 120x40. */
