@@ -1,4 +1,4 @@
-// The four things the benchmark compares, each started fresh at 120x40 with
+// The things the benchmark compares, each started fresh at 120x40 with
 // bash in it, and each giving a user's terminal and a helper's terminal:
 //
 //   plain      bash in a pty; that pty is both terminals (the reference).
