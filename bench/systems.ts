@@ -147,6 +147,7 @@ async function startRelay(ctx: Context): Promise<Setup> {
   try {
     await helper.waitText(/relay listening on \d+/, 'the relay listening');
     const port = Number(/relay listening on (\d+)/.exec(helper.lines().join(''))?.[1]);
+    if (!port) throw new Error(`could not read the relay's port from:\n${helper.text()}`);
     user = setup.user = new BenchTerm(process.execPath, [script, 'user', String(port), ...SHELL], { cols: COLS, rows: ROWS, env: ENV });
     const u = user;
     await ready(setup, [
