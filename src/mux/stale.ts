@@ -271,6 +271,7 @@ export class PlainRun<P> {
   private head = 0;
   private readonly lines = new LineCounter();
   private size = 0;
+  private trimmed = false;
   /** Pen changes since `start`, up to the run's first chunk. */
   sgr = '';
 
@@ -285,6 +286,11 @@ export class PlainRun<P> {
     const c = this.lines.clone();
     c.add(scan);
     return c.count;
+  }
+
+  /** Nothing has been dropped from the front: the run begins where it began. */
+  get whole(): boolean {
+    return !this.trimmed;
   }
 
   /** The run cannot be trimmed further and holds too much: give it up. */
@@ -325,6 +331,7 @@ export class PlainRun<P> {
       }
     }
     if (k < 0) return;
+    this.trimmed = true;
     let pen = this.sgr;
     let partial = '';
     for (let i = this.head; i < k; i++) {

@@ -61,9 +61,9 @@ export const SNAPSHOT_SCROLLBACK = 1000; // lines
  * package.json and test/term.test.ts proves each survives a snapshot round
  * trip. */
 interface XCore extends SnapshotCore {
-  buffer: { scrollTop: number; scrollBottom: number };
+  buffer: XActiveBuffer;
   _writeBuffer: { handleUserInput(): void };
-  coreService: { isCursorHidden: boolean; decPrivateModes: { cursorStyle?: CursorStyle; cursorBlink?: boolean } };
+  coreService: { isCursorHidden: boolean; decPrivateModes: { cursorStyle?: CursorStyle; cursorBlink?: boolean; reverseWraparound: boolean } };
   coreMouseService: { activeEncoding: string };
   _inputHandler: SnapshotCore['_inputHandler'] & {
     _charsetService: { glevel: number; _charsets: (Record<string, string> | undefined)[] };
@@ -72,6 +72,28 @@ interface XCore extends SnapshotCore {
     _stringDecoder: { _interim: number; clear(): void }; // an unfinished UTF-16 surrogate pair
     _curAttrData: { fg: number; bg: number; extended: XExtendedAttrs };
   };
+}
+
+/** The active buffer: its lines (a ring that drops the oldest when full), top row and cursor. */
+interface XActiveBuffer {
+  scrollTop: number;
+  scrollBottom: number;
+  ybase: number; // the screen's first line; lines.length is ybase + rows
+  ydisp: number;
+  x: number;
+  y: number;
+  lines: {
+    length: number;
+    get(i: number): XLine | undefined;
+    push(line: XLine): void;
+    /** Fired with the number of lines dropped from the top. */
+    onTrim(cb: (n: number) => void): { dispose(): void };
+  };
+  getBlankLine(attr: unknown): XLine;
+}
+
+interface XLine {
+  clone(): XLine;
 }
 
 /** xterm's underline style and colour of a pen (AttributeData.extended). */
@@ -84,6 +106,28 @@ interface PenState {
   fg: number;
   bg: number;
   extended: XExtendedAttrs;
+}
+
+/**
+ * The buffer where a run of plain output began, kept while the run is whole
+ * so that its history can be rebuilt before the run holds a history's worth
+ * of lines (a flood's first screens can then be skipped too). Plain output
+ * changes only the cursor's line and those below it (and drops lines off the
+ * top), so those lines, the cursor and the buffer's length at the start are
+ * all it takes to put the buffer back; lines dropped off the top since are
+ * ones parsing every byte would have dropped too.
+ */
+interface RunBase {
+  buffer: XActiveBuffer;
+  /** Copies of the cursor's line and every line below it on the screen, at the start. */
+  lines: XLine[];
+  x: number;
+  y: number;
+  /** lines.length at the start. */
+  length: number;
+  /** Where the buffer's first line was at the start (lines dropped since; below 0: blank lines put on top). */
+  top: number;
+  trims: { dispose(): void };
 }
 
 /** A resize queued in the stream, between chunks of output. */
@@ -203,6 +247,8 @@ export class TermModel {
    * someone looks at it or the flood ends.
    */
   private run: PlainRun<PenState> | undefined;
+  /** Where the run began, while it is whole (see RunBase). */
+  private base: RunBase | undefined;
   /** The history is as parsing every byte would have left it (false: rebuild it from `run`). */
   private historyExact = true;
   /** Where the scanner stood after the last chunk applied, when known. */
@@ -504,13 +550,60 @@ export class TermModel {
   /** Give up the run of plain output and the history it would rebuild (a reset). */
   private dropRun(): void {
     this.run = undefined;
+    this.dropBase();
     this.historyExact = true;
+  }
+
+  private dropBase(): void {
+    this.base?.trims.dispose();
+    this.base = undefined;
+  }
+
+  /** Keep what it takes to put the buffer back as it is now (see RunBase); not under reverse wraparound, which lets BS climb into the lines above. */
+  private takeBase(): RunBase | undefined {
+    const b = this.core.buffer;
+    const rows = this.term.rows;
+    if (this.core.coreService.decPrivateModes.reverseWraparound || b.lines.length !== b.ybase + rows) return undefined;
+    const lines: XLine[] = [];
+    for (let i = b.ybase + b.y; i < b.ybase + rows; i++) {
+      const line = b.lines.get(i);
+      if (!line) return undefined;
+      lines.push(line.clone());
+    }
+    const base: RunBase = { buffer: b, lines, x: b.x, y: b.y, length: b.lines.length, top: 0, trims: { dispose: () => {} } };
+    base.trims = b.lines.onTrim((n) => (base.top += n));
+    return base;
+  }
+
+  /**
+   * Put the buffer back as it was where the run began, but for lines
+   * dropped off the top since (parsing every byte drops at least those);
+   * blank lines stand in for any the screen then lacks (they are dropped
+   * again before the run ends).
+   */
+  private restoreBase(base: RunBase): void {
+    const b = base.buffer;
+    const rows = this.term.rows;
+    const at = base.length - rows + base.y; // the cursor's line, counted from the start's first line
+    const kept: XLine[] = [];
+    for (let i = 0; i < at - base.top; i++) kept.push(b.lines.get(i)!);
+    const pad = Math.max(0, rows - (base.length - base.top));
+    b.lines.length = 0;
+    for (let i = 0; i < pad; i++) b.lines.push(b.getBlankLine(this.core._inputHandler._curAttrData));
+    for (const line of kept) b.lines.push(line);
+    for (let i = Math.max(0, base.top - at); i < base.lines.length; i++) b.lines.push(base.lines[i]!.clone());
+    base.top -= pad;
+    b.ybase = b.lines.length - rows;
+    b.ydisp = b.ybase;
+    b.x = base.x;
+    b.y = base.y;
   }
 
   /** Give up the run of plain output, rebuilding the history from it first if it must be. */
   private endRun(): void {
     this.ensureHistory();
     this.run = undefined;
+    this.dropBase();
     if (this.historyTimer) {
       clearTimeout(this.historyTimer);
       this.historyTimer = undefined;
@@ -529,6 +622,7 @@ export class TermModel {
     const run = this.run;
     if (!run) return; // cannot happen: the history is inexact only while a run is kept
     this.historyExact = true;
+    if (this.base) this.restoreBase(this.base);
     const ih = this.core._inputHandler;
     ih._parser.reset();
     ih._utf8Decoder.clear();
@@ -576,6 +670,7 @@ export class TermModel {
     const pen = this.core._inputHandler._curAttrData;
     const keep = linesToForget(this.term.rows, this.term.options.scrollback ?? 0);
     this.run = new PlainRun<PenState>({ fg: pen.fg, bg: pen.bg, extended: pen.extended.clone() }, keep, foldPen);
+    this.base = this.takeBase();
   }
 
   /** Exact, at rest, nothing carried, the whole screen the scroll region: where a run may begin. */
@@ -597,6 +692,8 @@ export class TermModel {
       return;
     }
     run.add(data, scan);
+    // Trimmed, the run holds a history's worth of lines: it no longer needs its start.
+    if (this.base && !run.whole) this.dropBase();
     if (run.overgrown) this.endRun();
   }
 
@@ -706,9 +803,10 @@ export class TermModel {
     const upTo = typeof op.data !== 'string' ? op.scan.lastRest : endsAtRest(op.scan) ? whole : 0;
     if (!op.scan.plain || upTo <= 0) return 0;
     // With the run holding the history's worth of lines, this chunk
-    // included, the skip need only make the screen exact.
+    // included, or able to put the buffer back where it began, the skip
+    // need only make the screen exact.
     const needAll = linesToForget(this.term.rows, this.term.options.scrollback ?? 0);
-    const deferred = this.run !== undefined && this.run.countWith(op.scan) >= needAll;
+    const deferred = this.run !== undefined && (this.base !== undefined || this.run.countWith(op.scan) >= needAll);
     const need = deferred ? linesToForget(this.term.rows, 0) : needAll;
     this.skipNeed = need;
     this.skipDeferred = deferred;

@@ -395,6 +395,64 @@ test('in a flood only the screen is kept exact; the history is rebuilt from the 
   parse.dispose();
 });
 
+test('a flood shorter than the history is skipped too: the buffer is put back where it began when the history is read', async (t) => {
+  const cols = 60;
+  const rows = 10;
+  const scrollback = 500;
+  // Before the flood: a history, and a screen with text below the cursor
+  // (the flood writes over it), the cursor mid-line with a colour set.
+  const before = `${logLines(0, 300)}${'below the cursor\r\n'.repeat(rows)}\x1b[4;1Hprompt$ \x1b[1;35m`;
+  // 400 lines: fewer than a skip owes the history without the run's start (2 × rows + scrollback + 2).
+  t.true(400 < linesToForget(rows, scrollback));
+  const flood = chunks(prng(31), enc(logLines(1000, 1400)), 1500);
+  const total = flood.reduce((n, p) => n + p.length, 0);
+  const skip = new TermModel({ cols, rows, scrollback, skipStale: true });
+  const parse = new TermModel({ cols, rows, scrollback });
+  for (const m of [skip, parse]) m.write(before);
+  await flushed(skip);
+  skip.batch(() => flood.forEach((p) => skip.write(p)));
+  flood.forEach((p) => parse.write(p));
+  await flushed(skip);
+  await flushed(parse);
+  const parsed = skip.parsedBytes - before.length;
+  t.true(skip.skipped > total / 2, `skipped ${skip.skipped} of ${total}`);
+  for (let y = 0; y < rows; y++) t.is(skip.lineText(y), parse.lineText(y), `screen row ${y}`);
+  t.true(parsed < total / 2, `parsed ${parsed} of ${total} before the history was read`);
+  t.is(state(skip), state(parse));
+  skip.dispose();
+  parse.dispose();
+});
+
+test('floods shorter than the history, from any screen: a full history, none, the cursor anywhere, lines dropped on the way', async (t) => {
+  let skipped = 0;
+  let total = 0;
+  for (let seed = 1; seed <= 60; seed++) {
+    const rnd = prng(1000 + seed);
+    const cols = 10 + Math.floor(rnd() * 30);
+    const rows = 3 + Math.floor(rnd() * 8);
+    const scrollback = [0, 5, 40, 200][seed % 4]!;
+    const size = { cols, rows, scrollback };
+    // What was there: some history (maybe more than is kept), then the cursor put anywhere.
+    const lead = randomStream(rnd, Math.floor(rnd() * (scrollback + rows * 2)), 0) + `\x1b[${1 + Math.floor(rnd() * rows)};${1 + Math.floor(rnd() * cols)}H`;
+    const need = linesToForget(rows, scrollback);
+    const bytes = enc(randomStream(rnd, Math.floor(need * (0.3 + rnd() * 0.9)), 0));
+    const parts = chunks(rnd, bytes, 1 + Math.floor(rnd() * 200));
+    const skip = new TermModel({ ...size, skipStale: true });
+    const parse = new TermModel(size);
+    for (const m of [skip, parse]) m.write(lead);
+    await flushed(skip);
+    await inBacklogs(skip, parts, 4 + Math.floor(rnd() * 40));
+    parts.forEach((p) => parse.write(p));
+    await flushed(parse);
+    t.is(state(skip), state(parse), `seed ${seed} (${cols}x${rows}, scrollback ${scrollback})`);
+    skipped += skip.skipped;
+    total += bytes.length;
+    skip.dispose();
+    parse.dispose();
+  }
+  t.true(skipped > total / 10, `skipped ${skipped} of ${total} bytes`);
+});
+
 test('a history left to rebuild is rebuilt exactly by every reader: grids scrolled back, snapshots, what comes next', async (t) => {
   const rows = 8;
   const scrollback = 200;
