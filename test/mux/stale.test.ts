@@ -119,11 +119,16 @@ const flushed = (m: TermModel): Promise<void> => new Promise((r) => m.flush(r));
 
 /**
  * A skipping model given `parts` as one backlog (or in backlogs of `per`
- * parts) and a parsing one given them as they come, both done.
+ * parts) and a parsing one given them as they come, both done; `lead`
+ * first, to both, parsed before the parts come.
  */
-async function skipAndParse(parts: (Uint8Array | string)[], size: { cols: number; rows: number; scrollback: number }, per?: number): Promise<{ skip: TermModel; parse: TermModel }> {
+async function skipAndParse(parts: (Uint8Array | string)[], size: { cols: number; rows: number; scrollback: number }, per?: number, lead?: string): Promise<{ skip: TermModel; parse: TermModel }> {
   const skip = new TermModel({ ...size, skipStale: true });
   const parse = new TermModel(size);
+  if (lead !== undefined) {
+    for (const m of [skip, parse]) m.write(lead);
+    await flushed(skip);
+  }
   if (per === undefined) skip.batch(() => parts.forEach((p) => skip.write(p)));
   else await inBacklogs(skip, parts, per);
   parts.forEach((p) => parse.write(p));
@@ -148,12 +153,7 @@ test('a skipping model ends exactly where a parsing one does: random streams, ra
     const rare = seed % 3 === 0 ? 0.02 : seed % 3 === 1 ? 0.002 : 0;
     const bytes = enc(randomStream(rnd, 150 + Math.floor(rnd() * 400), rare));
     const parts = chunks(rnd, bytes, 1 + Math.floor(rnd() * 300));
-    const skip = new TermModel({ cols, rows, scrollback, skipStale: true });
-    const parse = new TermModel({ cols, rows, scrollback });
-    skip.batch(() => parts.forEach((p) => skip.write(p)));
-    parts.forEach((p) => parse.write(p));
-    await flushed(skip);
-    await flushed(parse);
+    const { skip, parse } = await skipAndParse(parts, { cols, rows, scrollback });
     t.is(state(skip), state(parse), `seed ${seed} (${cols}x${rows}, scrollback ${scrollback})`);
     skipped += skip.skipped;
     total += bytes.length;
@@ -406,14 +406,7 @@ test('a flood shorter than the history is skipped too: the buffer is put back wh
   t.true(400 < linesToForget(rows, scrollback));
   const flood = chunks(prng(31), enc(logLines(1000, 1400)), 1500);
   const total = flood.reduce((n, p) => n + p.length, 0);
-  const skip = new TermModel({ cols, rows, scrollback, skipStale: true });
-  const parse = new TermModel({ cols, rows, scrollback });
-  for (const m of [skip, parse]) m.write(before);
-  await flushed(skip);
-  skip.batch(() => flood.forEach((p) => skip.write(p)));
-  flood.forEach((p) => parse.write(p));
-  await flushed(skip);
-  await flushed(parse);
+  const { skip, parse } = await skipAndParse(flood, { cols, rows, scrollback }, undefined, before);
   const parsed = skip.parsedBytes - before.length;
   t.true(skip.skipped > total / 2, `skipped ${skip.skipped} of ${total}`);
   for (let y = 0; y < rows; y++) t.is(skip.lineText(y), parse.lineText(y), `screen row ${y}`);
@@ -437,13 +430,7 @@ test('floods shorter than the history, from any screen: a full history, none, th
     const need = linesToForget(rows, scrollback);
     const bytes = enc(randomStream(rnd, Math.floor(need * (0.3 + rnd() * 0.9)), 0));
     const parts = chunks(rnd, bytes, 1 + Math.floor(rnd() * 200));
-    const skip = new TermModel({ ...size, skipStale: true });
-    const parse = new TermModel(size);
-    for (const m of [skip, parse]) m.write(lead);
-    await flushed(skip);
-    await inBacklogs(skip, parts, 4 + Math.floor(rnd() * 40));
-    parts.forEach((p) => parse.write(p));
-    await flushed(parse);
+    const { skip, parse } = await skipAndParse(parts, size, 4 + Math.floor(rnd() * 40), lead);
     t.is(state(skip), state(parse), `seed ${seed} (${cols}x${rows}, scrollback ${scrollback})`);
     skipped += skip.skipped;
     total += bytes.length;
