@@ -31,12 +31,11 @@ export const RAW_RATE = 256 << 10; // bytes per second
 export const PACED_FRAME = 33; // ms
 /**
  * Output that stops this long is over (a flood's end, the prompt after
- * Ctrl-C): a paced viewer gets the screen then, not at its next frame.
- * Longer than the gaps in a steady stream of 4 KiB reads at 1 MiB/s…
+ * Ctrl-C): a paced viewer gets the screen then, not at its next frame…
  */
-const PACED_QUIET = 8; // ms
-/** …and never sooner than this after the last frame (output in bursts stays near the frame rate). */
-const PACED_MIN_GAP = 16; // ms
+const PACED_QUIET = 4; // ms
+/** …unless its last frame went less than this long ago (bursts with gaps stay at the frame rate). */
+const PACED_MIN_GAP = 12; // ms
 /** How often window names follow the foreground program (tmux automatic-rename). */
 const RENAME_POLL = 1000; // ms
 const MAX_WINDOWS = 100;
