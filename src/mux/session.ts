@@ -29,13 +29,6 @@ export const RAW_BURST = 64 << 10; // bytes
 export const RAW_RATE = 256 << 10; // bytes per second
 /** A paced viewer's frame interval: a flood is shown at 30 frames a second. */
 export const PACED_FRAME = 33; // ms
-/**
- * Output that stops this long is over (a flood's end, the prompt after
- * Ctrl-C): a paced viewer gets the screen then, not at its next frame…
- */
-const PACED_QUIET = 4; // ms
-/** …unless its last frame went less than this long ago (bursts with gaps stay at the frame rate). */
-const PACED_MIN_GAP = 12; // ms
 /** How often window names follow the foreground program (tmux automatic-rename). */
 const RENAME_POLL = 1000; // ms
 const MAX_WINDOWS = 100;
@@ -75,8 +68,6 @@ export interface SessionOptions {
   rows: number;
   scrollback: number; // lines per window
   spawn: PtyFactory;
-  /** A paced viewer's frame interval (PACED_FRAME; tests stretch it). */
-  pacedFrame?: number; // ms
 }
 
 /** One attached viewer, as the session sees it. */
@@ -102,8 +93,6 @@ export class Client {
   /** Output was skipped since the last paced frame. */
   owed = false;
   pacer: NodeJS.Timeout | undefined;
-  /** When the last paced frame was asked for (performance.now()). */
-  framedAt = -Infinity;
   /**
    * The viewer is scrolling back: it is streamed raw (never paced), so the
    * history it reads stays whole; see Session.setScrolling.
@@ -179,9 +168,6 @@ export class Session {
   private rows: number;
   private ended = false;
   private renameTimer: NodeJS.Timeout | undefined;
-  /** Output has not stopped for PACED_QUIET yet while a paced viewer is owed a frame. */
-  private quietTimer: NodeJS.Timeout | undefined;
-  private readonly pacedFrame: number;
   private readonly windowSubs = new Map<number, Disposable[]>();
   /** The session is over; the reason is for people. */
   readonly onEnd = new Emitter<string>();
@@ -193,7 +179,6 @@ export class Session {
     this.name = opts.name;
     this.cols = opts.cols;
     this.rows = opts.rows;
-    this.pacedFrame = opts.pacedFrame ?? PACED_FRAME;
   }
 
   /** Open the first window. */
@@ -394,32 +379,11 @@ export class Session {
   private stream(w: Window, item: StreamItem): void {
     const ev = streamEvent(w.id, item);
     const n = streamBytes(ev);
-    let owing = false;
     for (const c of this.clients) {
       if (c.live === w.id) this.streamTo(c, ev);
       // Output a client missed while behind counts towards a flood all the
       // same: once it would have spent the raw budget, it is paced.
       else if (n > 0 && c.behind && !c.paced && !c.local && !c.detached && w.id === this.activeId) this.pace(c, n);
-      if (c.owed) owing = true;
-    }
-    if (!owing) return;
-    if (this.quietTimer) this.quietTimer.refresh();
-    else this.quietTimer = setTimeout(() => this.outputQuiet(), PACED_QUIET);
-  }
-
-  /** Output stopped while paced viewers were owed a frame: send it now (see PACED_QUIET). */
-  private outputQuiet(): void {
-    this.quietTimer = undefined;
-    const now = performance.now();
-    for (const c of this.clients) {
-      if (!c.paced || !c.owed || c.detached || c.behind) continue;
-      if (now - c.framedAt < PACED_MIN_GAP) continue;
-      clearTimeout(c.pacer);
-      c.owed = false;
-      c.framedAt = now;
-      // The screen as the output left it: after what is queued, not as parsed so far.
-      this.follow(c, RESYNC_SCROLLBACK);
-      c.pacer = setTimeout(() => this.paceFrame(c), this.pacedFrame);
     }
   }
 
@@ -452,7 +416,7 @@ export class Session {
       if (c.rawBudget.take(n)) return false;
       trace?.(`paced: skip ${n}`);
       c.paced = true;
-      c.pacer = setTimeout(() => this.paceFrame(c), this.pacedFrame);
+      c.pacer = setTimeout(() => this.paceFrame(c), PACED_FRAME);
     }
     c.owed = true;
     c.live = undefined;
@@ -466,7 +430,6 @@ export class Session {
     if (c.detached || !c.paced) return;
     if (c.owed) {
       c.owed = false;
-      c.framedAt = performance.now();
       // While the window is full the acknowledgements resync it (Client.ack).
       if (!c.behind) this.follow(c, RESYNC_SCROLLBACK, true);
     } else if (c.live !== undefined) {
@@ -477,7 +440,7 @@ export class Session {
       return;
     }
     // (Neither: the last frame's snapshot is still on its way.)
-    c.pacer = setTimeout(() => this.paceFrame(c), this.pacedFrame);
+    c.pacer = setTimeout(() => this.paceFrame(c), PACED_FRAME);
   }
 
   /**
@@ -552,7 +515,6 @@ export class Session {
     if (this.ended) return;
     this.ended = true;
     if (this.renameTimer) clearInterval(this.renameTimer);
-    clearTimeout(this.quietTimer);
     const ev: End = { t: 'end', reason };
     for (const c of this.clients.splice(0)) {
       c.detached = true;
