@@ -11,12 +11,17 @@
 // between characters and sequences. Everything those do is local to the
 // cursor's line, so their only lasting effects are the lines they write
 // (gone once pushed out of the history) and the pen (replayed from the SGRs).
+// A chunk may also set or reset modes that change no line and no cursor
+// position (CSI ? … h/l: cursor visibility, mouse and key reporting,
+// bracketed paste, synchronized output — a shell prompt's ESC[?2004h): it
+// is plain too, so a flood's run of output goes on through it, but it is
+// always parsed, never skipped, so the modes it sets are never lost.
 
 /** Where the scanner is at a chunk boundary: inside a sequence or a character, or at rest. */
 export interface ScanState {
-  /** 0: ground; 1: after ESC; 2: in a CSI's parameters. */
-  esc: 0 | 1 | 2;
-  /** The CSI's first parameter so far, and whether it is still being read. */
+  /** 0: ground; 1: after ESC; 2: in a CSI's parameters; 3: in a private mode CSI's (after `?`); 4: right after CSI. */
+  esc: 0 | 1 | 2 | 3 | 4;
+  /** The CSI's first parameter so far (a mode CSI's: the current one), and whether it is still being read. */
   first: number;
   inFirst: boolean;
   /** UTF-8 continuation bytes still expected, and whether the lead was C2 (C1 controls). */
@@ -41,6 +46,8 @@ export interface ChunkScan {
   lfsAfterCr: number;
   /** The chunk has a carriage return. */
   hasCr: boolean;
+  /** It sets or resets modes (PLAIN_MODES; a sequence begun before it included): parse it, never skip it. */
+  modes: boolean;
   /**
    * Where the SGR sequences that begin in the chunk, from the last one that
    * resets the pen on, lie: start and end offsets, in pairs (see sgrText).
@@ -61,6 +68,15 @@ export interface ChunkScan {
   leadReset: boolean;
 }
 
+/**
+ * DEC private modes that change neither the buffer nor where text goes:
+ * how keys, the mouse, focus and pastes are reported, the cursor's
+ * blinking and visibility, synchronized output. (Not wraparound, origin,
+ * reverse wraparound, the alternate screen, column mode, margins: those
+ * change where later text lands.)
+ */
+const PLAIN_MODES = new Set([1, 9, 12, 25, 66, 1000, 1002, 1003, 1004, 1005, 1006, 1015, 1016, 2004, 2026]);
+
 const ESC = 0x1b;
 const LF = 0x0a;
 const CR = 0x0d;
@@ -68,7 +84,7 @@ const TAB = 0x09;
 const BS = 0x08;
 
 function notPlain(from: Readonly<ScanState>): ChunkScan {
-  return { plain: false, from, end: undefined, lfs: 0, lfsAfterCr: 0, hasCr: false, sgr: [], sgrResets: false, lastRest: -1, leadEnd: -1, leadSgr: false, leadReset: false };
+  return { plain: false, from, end: undefined, lfs: 0, lfsAfterCr: 0, hasCr: false, modes: false, sgr: [], sgrResets: false, lastRest: -1, leadEnd: -1, leadSgr: false, leadReset: false };
 }
 
 /** Two scanner states that read what follows alike. */
@@ -106,6 +122,7 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
   let lfs = 0;
   let lfsAfterCr = 0;
   let hasCr = false;
+  let modes = false;
   let sgr: number[] = [];
   let sgrResets = false;
   let start = -1; // where the sequence or character under way began in this chunk
@@ -157,9 +174,31 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
     }
     if (esc === 1) {
       if (c !== 0x5b) return notPlain(from); // only CSI
-      esc = 2;
+      esc = 4;
       first = 0;
       inFirst = true;
+      continue;
+    }
+    if (esc === 4) {
+      esc = 2;
+      if (c === 0x3f) {
+        esc = 3;
+        continue;
+      }
+    }
+    if (esc === 3) {
+      // CSI ? Pm h / l: every parameter one of PLAIN_MODES.
+      if (c >= 0x30 && c <= 0x39) {
+        first = Math.min(first * 10 + (c - 0x30), 1 << 20);
+        continue;
+      }
+      if (!PLAIN_MODES.has(first) || (c !== 0x3b && c !== 0x68 && c !== 0x6c)) return notPlain(from);
+      first = 0;
+      if (c === 0x3b) continue;
+      modes = true;
+      if (seqStart < 0) leadEnd = i + 1;
+      esc = 0;
+      seqStart = -1;
       continue;
     }
     // In a CSI: parameters (digits, ; and :) then a final m (SGR) or K (EL).
@@ -190,7 +229,7 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
     seqStart = -1;
   }
   const lastRest = esc === 0 && utf8 === 0 ? n : start;
-  return { plain: true, from, end: { esc, first, inFirst, utf8, c2 }, lfs, lfsAfterCr, hasCr, sgr, sgrResets, lastRest, leadEnd, leadSgr, leadReset };
+  return { plain: true, from, end: { esc, first, inFirst, utf8, c2 }, lfs, lfsAfterCr, hasCr, modes, sgr, sgrResets, lastRest, leadEnd, leadSgr, leadReset };
 }
 
 /**

@@ -801,7 +801,8 @@ export class TermModel {
     // offset: a string chunk, whose scan counts UTF-8 bytes, goes whole or not at all).
     const whole = op.data.length;
     const upTo = typeof op.data !== 'string' ? op.scan.lastRest : endsAtRest(op.scan) ? whole : 0;
-    if (!op.scan.plain || upTo <= 0) return 0;
+    // (A chunk that sets modes is parsed: what it sets must not be lost.)
+    if (!op.scan.plain || op.scan.modes || upTo <= 0) return 0;
     // With the run holding the history's worth of lines, this chunk
     // included, or able to put the buffer back where it began, the skip
     // need only make the screen exact.

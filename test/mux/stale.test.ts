@@ -20,7 +20,11 @@ test('plain text, CR, LF, TAB, BS, SGR and EL are plain; lines are counted from 
 });
 
 test('anything that moves the cursor between lines, changes modes or talks back is not plain', (t) => {
-  for (const s of ['\x1b[H', '\x1b[2;5r', '\x1b[?1049h', '\x1b]0;title\x07', '\x07', '\x1bM', '\x1b7', '\x1b[6n', '\x1b[>4;1m', '\x1b[?25l', '\x0b', '\x0c', '\x7f', '\x00', '\x1b[2J', '\x1bP1$r\x1b\\']) {
+  for (const s of ['\x1b[H', '\x1b[2;5r', '\x1b[?1049h', '\x1b]0;title\x07', '\x07', '\x1bM', '\x1b7', '\x1b[6n', '\x1b[>4;1m', '\x0b', '\x0c', '\x7f', '\x00', '\x1b[2J', '\x1bP1$r\x1b\\',
+    // Modes that move text or the cursor: wraparound, origin, reverse wraparound, the alternate screen, columns, margins, insert.
+    '\x1b[?7l', '\x1b[?6h', '\x1b[?45h', '\x1b[?47h', '\x1b[?1047h', '\x1b[?1048h', '\x1b[?3h', '\x1b[?5h', '\x1b[?69h', '\x1b[4h', '\x1b[25l',
+    // …one among plain ones, none, an empty one, sub-parameters, a mode report (DECRQM answers).
+    '\x1b[?25;7l', '\x1b[?h', '\x1b[?25;h', '\x1b[?1000:1h', '\x1b[?25$p', '\x1b[?2004;1049h', '\x1b[1?25h']) {
     t.false(scanChunk(enc(`text${s}more\r\n`)).plain, JSON.stringify(s));
     t.false(scanChunk(`text${s}more\r\n`).plain, `${JSON.stringify(s)} as a string`);
   }
@@ -71,6 +75,35 @@ test('the pen carried past a skipped chunk: its SGRs from the last reset on', (t
   t.false(scanChunk(bold).sgrResets, '01 is bold, not a reset');
 });
 
+test('modes that move no text (cursor, keys, mouse, focus, paste, sync) are plain, and marked: parsed, never skipped', (t) => {
+  for (const m of ['\x1b[?25l', '\x1b[?25h', '\x1b[?12h', '\x1b[?1h', '\x1b[?2004h', '\x1b[?2004l', '\x1b[?1000;1006h', '\x1b[?1002l', '\x1b[?1003h', '\x1b[?1004h', '\x1b[?1005l', '\x1b[?1015h', '\x1b[?1016h', '\x1b[?9h', '\x1b[?66h', '\x1b[?2026h', '\x1b[?2026l']) {
+    const s = scanChunk(enc(`out\r\n${m}$ `));
+    t.true(s.plain, JSON.stringify(m));
+    t.true(s.modes, JSON.stringify(m));
+    t.is(s.lfs, 1);
+    t.true(scanChunk(`out\r\n${m}$ `).modes, `${JSON.stringify(m)} as a string`);
+  }
+  t.false(scanChunk(enc('text\x1b[1mbold\x1b[K\r\n')).modes);
+  // Cut anywhere: the chunk with a mode sequence's last byte is the one marked, and says where it ends.
+  const text = 'a\x1b[?1000;1006hb\r\n\x1b[31mc\x1b[?25l';
+  const whole = enc(text);
+  const seqs = [[1, text.indexOf('h') + 1], [text.lastIndexOf('\x1b'), text.length]] as const;
+  for (let cut = 1; cut < whole.length; cut++) {
+    const a = scanChunk(whole.subarray(0, cut));
+    const b = scanChunk(whole.subarray(cut), a.end);
+    t.true(a.plain && b.plain, `cut at ${cut}`);
+    t.is(a.modes, seqs.some(([, end]) => end <= cut), `cut at ${cut}`);
+    t.is(b.modes, seqs.some(([, end]) => end > cut), `cut at ${cut}`);
+    t.is(b.lastRest, whole.length - cut);
+    const inside = seqs.find(([start, end]) => start < cut && cut < end);
+    if (inside) {
+      t.is(a.lastRest, inside[0], `cut at ${cut}: at rest up to the sequence`);
+      t.is(cut + b.leadEnd, inside[1], `cut at ${cut}: the sequence ends where it does`);
+      t.false(b.leadSgr, `cut at ${cut}`);
+    }
+  }
+});
+
 test('lines count from the first carriage return across chunks', (t) => {
   const c = new LineCounter();
   c.add(scanChunk(enc('a\nb\n')));
@@ -84,10 +117,11 @@ test('lines count from the first carriage return across chunks', (t) => {
 });
 
 /** A random stream: mostly plain lines, sometimes something that is not. */
-function randomStream(rnd: () => number, lines: number, rare: number): string {
+function randomStream(rnd: () => number, lines: number, rare: number, modeRate = 0): string {
   const words = ['alpha', 'beta', 'γάμμα', '中文字', 'e\u0301t\u00e9', '🙂ok', 'tab\tstop', 'back\b\bup', 'x'.repeat(30)];
   const sgr = ['\x1b[0m', '\x1b[m', '\x1b[1m', '\x1b[31m', '\x1b[38;5;208m', '\x1b[48;2;10;20;30m', '\x1b[4:3m', '\x1b[01;34m', '\x1b[22;39m', '\x1b[7m'];
   const el = ['\x1b[K', '\x1b[1K', '\x1b[2K', '\x1b[0K'];
+  const modes = ['\x1b[?25l', '\x1b[?25h', '\x1b[?2004h', '\x1b[?2004l', '\x1b[?1000;1006h', '\x1b[?1000l', '\x1b[?1h', '\x1b[?1l', '\x1b[?12h', '\x1b[?2026h', '\x1b[?2026l', '\x1b[?1004h'];
   const odd = ['\x1b[3;4H', '\x1b[2;4r', '\x1b[r', '\x1b[?1049h', '\x1b[?1049l', '\x1b]2;t\x07', '\x1bM', '\x1b[5A', '\x1b7', '\x1b8', '\x1b[?7l', '\x1b[?7h', '\x1b[4h', '\x1b[4l', '\x1b[2J', '\x1b[S', '\x1b[L', '\x1b(0', '\x1b(B'];
   let out = '';
   for (let i = 0; i < lines; i++) {
@@ -97,6 +131,7 @@ function randomStream(rnd: () => number, lines: number, rare: number): string {
       if (r < 0.25) out += pick(rnd, sgr);
       else if (r < 0.3) out += pick(rnd, el);
       else if (r < 0.3 + rare) out += pick(rnd, odd);
+      else if (r < 0.3 + rare + modeRate) out += pick(rnd, modes);
       out += `${pick(rnd, words)} ${i} `;
     }
     out += rnd() < 0.9 ? '\r\n' : rnd() < 0.5 ? '\n' : '\r';
@@ -151,7 +186,8 @@ test('a skipping model ends exactly where a parsing one does: random streams, ra
     const rows = 3 + Math.floor(rnd() * 8);
     const scrollback = Math.floor(rnd() * 30);
     const rare = seed % 3 === 0 ? 0.02 : seed % 3 === 1 ? 0.002 : 0;
-    const bytes = enc(randomStream(rnd, 150 + Math.floor(rnd() * 400), rare));
+    const modeRate = seed % 4 === 0 ? 0.01 : seed % 4 === 1 ? 0.002 : 0;
+    const bytes = enc(randomStream(rnd, 150 + Math.floor(rnd() * 400), rare, modeRate));
     const parts = chunks(rnd, bytes, 1 + Math.floor(rnd() * 300));
     const { skip, parse } = await skipAndParse(parts, { cols, rows, scrollback });
     t.is(state(skip), state(parse), `seed ${seed} (${cols}x${rows}, scrollback ${scrollback})`);
@@ -391,6 +427,29 @@ test('in a flood only the screen is kept exact; the history is rebuilt from the 
   t.true(rebuilt > 0 && rebuilt < total / 20, `rebuilt from ${rebuilt} bytes`);
   t.is(state(skip), state(parse));
   t.is(skip.parsedBytes - before, rebuilt, 'not again while nothing new came');
+  skip.dispose();
+  parse.dispose();
+});
+
+test('a flood that ends at a prompt setting modes (bracketed paste, the cursor shown): the run goes on, the modes are set, the history waits', async (t) => {
+  const rows = 10;
+  const scrollback = 500;
+  // bash's prompt after `cat`: ESC[?2004h; a program that hid the cursor shows it again;
+  // mid-flood, mouse reporting and application cursor keys turned on, never off.
+  const flood = `${logLines(0, 10_000)}\x1b[?1000;1006h\x1b[?1h${logLines(10_000, 20_000)}`;
+  const parts: (Uint8Array | string)[] = [enc('\x1b[?25l'), ...chunks(prng(12), enc(flood), 4000), enc('END\r\n\x1b[?25h\x1b[?2004h$ ')];
+  const { skip, parse } = await skipAndParse(parts, { cols: 60, rows, scrollback }, 100);
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const m = skip.modes();
+  t.true(m.bracketedPaste && !m.cursorHidden && m.appCursor && m.mouseTracking === 'vt200' && m.mouseEncoding === 'sgr', JSON.stringify(m));
+  t.deepEqual(m, parse.modes());
+  for (let y = 0; y < rows; y++) t.is(skip.lineText(y), parse.lineText(y), `screen row ${y}`);
+  const before = skip.parsedBytes;
+  t.true(before < total / 20, `parsed ${before} of ${total}`);
+  // The prompt did not end the run: its history is rebuilt only now, when read.
+  t.is(skip.scrollbackLength, parse.scrollbackLength);
+  t.true(skip.parsedBytes > before, 'the history was rebuilt when read, not at the prompt');
+  t.is(state(skip), state(parse));
   skip.dispose();
   parse.dispose();
 });
