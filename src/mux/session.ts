@@ -29,6 +29,15 @@ export const RAW_BURST = 64 << 10; // bytes
 export const RAW_RATE = 256 << 10; // bytes per second
 /** A paced viewer's frame interval: a flood is shown at 30 frames a second. */
 export const PACED_FRAME = 33; // ms
+/**
+ * Output that stops this long is over (a flood's end, the prompt after
+ * Ctrl-C): a paced viewer gets the screen then, as soon as the model has
+ * caught up, not at its next frame. Longer than the gaps in a steady stream
+ * of 4 KiB reads at 1 MiB/s…
+ */
+const PACED_QUIET = 8; // ms
+/** …and never sooner than this after the last frame (output in bursts stays near the frame rate). */
+const PACED_MIN_GAP = 16; // ms
 /** How often window names follow the foreground program (tmux automatic-rename). */
 const RENAME_POLL = 1000; // ms
 const MAX_WINDOWS = 100;
@@ -68,6 +77,8 @@ export interface SessionOptions {
   rows: number;
   scrollback: number; // lines per window
   spawn: PtyFactory;
+  /** A paced viewer's frame interval (PACED_FRAME; tests stretch it). */
+  pacedFrame?: number; // ms
 }
 
 /** One attached viewer, as the session sees it. */
@@ -93,6 +104,8 @@ export class Client {
   /** Output was skipped since the last paced frame. */
   owed = false;
   pacer: NodeJS.Timeout | undefined;
+  /** When its last paced frame was asked for (performance.now()). */
+  framedAt = -Infinity;
   /**
    * The viewer is scrolling back: it is streamed raw (never paced), so the
    * history it reads stays whole; see Session.setScrolling.
@@ -168,6 +181,9 @@ export class Session {
   private rows: number;
   private ended = false;
   private renameTimer: NodeJS.Timeout | undefined;
+  /** Armed while paced viewers are owed a frame: fires once output has stopped for PACED_QUIET. */
+  private quietTimer: NodeJS.Timeout | undefined;
+  private readonly pacedFrame: number;
   private readonly windowSubs = new Map<number, Disposable[]>();
   /** The session is over; the reason is for people. */
   readonly onEnd = new Emitter<string>();
@@ -176,6 +192,7 @@ export class Session {
 
   constructor(opts: SessionOptions) {
     this.opts = opts;
+    this.pacedFrame = opts.pacedFrame ?? PACED_FRAME;
     this.name = opts.name;
     this.cols = opts.cols;
     this.rows = opts.rows;
@@ -385,6 +402,31 @@ export class Session {
       // same: once it would have spent the raw budget, it is paced.
       else if (n > 0 && c.behind && !c.paced && !c.local && !c.detached && w.id === this.activeId) this.pace(c, n);
     }
+    // A paced viewer owed a frame gets it once the output stops (PACED_QUIET).
+    if (n === 0 || w.id !== this.activeId || !this.clients.some((c) => c.owed)) return;
+    if (this.quietTimer) this.quietTimer.refresh();
+    else this.quietTimer = setTimeout(() => this.outputQuiet(), PACED_QUIET);
+  }
+
+  /**
+   * Output has stopped while paced viewers are owed a frame: once the model
+   * has parsed what came (it waits a moment in a flood), each gets the
+   * screen now rather than at its next frame, unless its last was too recent.
+   */
+  private outputQuiet(): void {
+    this.quietTimer = undefined;
+    const w = this.activeWindow;
+    if (!w || this.ended) return;
+    if (w.model.pending > 0) {
+      this.quietTimer = setTimeout(() => this.outputQuiet(), PACED_QUIET);
+      return;
+    }
+    const now = performance.now();
+    for (const c of this.clients) {
+      if (!c.paced || !c.owed || c.detached || c.behind || now - c.framedAt < PACED_MIN_GAP) continue;
+      clearTimeout(c.pacer);
+      this.paceFrame(c);
+    }
   }
 
   /**
@@ -416,7 +458,7 @@ export class Session {
       if (c.rawBudget.take(n)) return false;
       trace?.(`paced: skip ${n}`);
       c.paced = true;
-      c.pacer = setTimeout(() => this.paceFrame(c), PACED_FRAME);
+      c.pacer = setTimeout(() => this.paceFrame(c), this.pacedFrame);
     }
     c.owed = true;
     c.live = undefined;
@@ -430,6 +472,7 @@ export class Session {
     if (c.detached || !c.paced) return;
     if (c.owed) {
       c.owed = false;
+      c.framedAt = performance.now();
       // While the window is full the acknowledgements resync it (Client.ack).
       if (!c.behind) this.follow(c, RESYNC_SCROLLBACK, true);
     } else if (c.live !== undefined) {
@@ -440,7 +483,7 @@ export class Session {
       return;
     }
     // (Neither: the last frame's snapshot is still on its way.)
-    c.pacer = setTimeout(() => this.paceFrame(c), PACED_FRAME);
+    c.pacer = setTimeout(() => this.paceFrame(c), this.pacedFrame);
   }
 
   /**
@@ -515,6 +558,7 @@ export class Session {
     if (this.ended) return;
     this.ended = true;
     if (this.renameTimer) clearInterval(this.renameTimer);
+    clearTimeout(this.quietTimer);
     const ev: End = { t: 'end', reason };
     for (const c of this.clients.splice(0)) {
       c.detached = true;

@@ -7,10 +7,10 @@ import { TermModel } from '../../src/mux/term.js';
 import { createGrid, rowText } from '../../src/mux/grid.js';
 import type { Layout } from '../../src/proto/messages.js';
 
-function makeSession(made: EchoPty[] = []): Session {
+function makeSession(made: EchoPty[] = [], opts: { pacedFrame?: number } = {}): Session {
   const s = new Session({
     name: 'test', file: '/bin/sh', args: [], cwd: '/', env: {}, cols: 80, rows: 23, scrollback: 100,
-    spawn: echoPtyFactory(made),
+    spawn: echoPtyFactory(made), ...opts,
   });
   s.start();
   return s;
@@ -238,6 +238,30 @@ test('a flood is paced: the viewer gets the screen a frame at a time, not the by
   t.deepEqual(v.events.slice(mark).map((e) => e.t), ['out']);
   t.regex(v.replicas.get(w.id)!.lineText(w.model.cursor().y), /echo!$/);
   s.end('done');
+});
+
+test('the end of a flood reaches a paced viewer as soon as the output stops, not at its next frame', async (t) => {
+  const ptys: EchoPty[] = [];
+  // Frames two seconds apart: the end could only come in time by not waiting for one.
+  const s = makeSession(ptys, { pacedFrame: 2000 });
+  t.teardown(() => s.end('done'));
+  const v = new AckingViewer();
+  const c = s.attach(v, { ...remote, name: 'bob', role: 'helper', canWrite: true, cols: 80, rows: 24 });
+  v.client = c;
+  await until(() => v.replicas.size === 1, 'first snapshot');
+  const w = s.activeWindow!;
+  const shows = (text: string): boolean => {
+    const m = v.replicas.get(w.id)!;
+    for (let y = 0; y < m.rows; y++) if (m.lineText(y).includes(text)) return true;
+    return false;
+  };
+  let n = 0;
+  for (let round = 1; round <= 2; round++) {
+    n = await flood(ptys[0]!, 512 << 10, 8 << 20, n); // 64 ms of output
+    t.true(c.paced, `round ${round}: paced`);
+    await until(() => shows(`line ${n - 1} `), `round ${round}: the flood's last line on the viewer`, 1000);
+  }
+  t.deepEqual(await screen(v.replicas.get(w.id)!), await screen(w.model));
 });
 
 /** A viewer whose acknowledgements can be held, then released (a link that stalls). */
