@@ -110,6 +110,10 @@ interleaved, after one warm-up each; the difference of the medians.
 
 **Noise.** The machine has 2 cores and was shared with other work (see the
 load averages above): systems are interleaved within each round and the
-table gives medians over rounds. "Every round" shows the spread.
+table gives medians over rounds. "Every round" shows the spread. When the
+load drifts during a run, the ratio of two medians can come from rounds
+taken under different loads; the row under the throughput pairs each
+round's shareterm figure with the other system's in the same round
+instead, and gives the median of those ratios.
 `;
 }

@@ -9,6 +9,7 @@ import type { EchoResult } from './workloads.js';
 /** Everything measured, per system, one entry per round. */
 export interface Results {
   throughput: Partial<Record<SystemName, number[]>>; // MiB/s
+  throughputRound: Partial<Record<SystemName, number[]>>; // the round of each throughput figure
   termBytes: Partial<Record<SystemName, number[]>>; // terminal bytes per output byte
   echoHelper: Partial<Record<SystemName, EchoResult[]>>;
   echoUser: Partial<Record<SystemName, EchoResult[]>>;
@@ -34,7 +35,7 @@ export interface Results {
 
 export function emptyResults(): Results {
   return {
-    throughput: {}, termBytes: {}, echoHelper: {}, echoUser: {}, rssStart: {}, rssIdle: {}, rssUsed: {}, rssPeak: {}, cpu: {}, seconds: {}, benchCpu: {}, sides: {},
+    throughput: {}, throughputRound: {}, termBytes: {}, echoHelper: {}, echoUser: {}, rssStart: {}, rssIdle: {}, rssUsed: {}, rssPeak: {}, cpu: {}, seconds: {}, benchCpu: {}, sides: {},
     ctrlc: {}, ctrlcQueued: {}, ctrlcHeld: {}, wire: {}, wireForward: {}, wirePaced: {}, wirePacedForward: {}, idle: {}, startup: undefined, errors: [],
   };
 }
@@ -73,6 +74,8 @@ interface Row {
   met?: boolean | undefined;
   /** Ratios make sense (a figure where both sides have a value). */
   ratio?: boolean;
+  /** Ratios given as such (no per-system values): shareterm's to tmux and to the seed. */
+  ratios?: { tmux?: number; seed?: number };
 }
 
 function med(rec: Partial<Record<SystemName, number[]>>, s: SystemName): number | undefined {
@@ -100,6 +103,26 @@ function sideRss(r: Results, s: SystemName, side: 'user' | 'helper', rec = r.rss
   return any ? sum : undefined;
 }
 
+/**
+ * The median over rounds of shareterm's figure ÷ another system's in the
+ * same round. The systems of a round run back to back, so this pairs each
+ * with one taken under the same load; on a machine whose load drifts during
+ * the run it can differ much from the ratio of the medians.
+ */
+export function pairedRatio(values: Partial<Record<SystemName, number[]>>, rounds: Partial<Record<SystemName, number[]>> | undefined, other: SystemName): number | undefined {
+  const ours = values.shareterm;
+  const theirs = values[other];
+  const oursAt = rounds?.shareterm;
+  const theirsAt = rounds?.[other];
+  if (!ours || !theirs || !oursAt || !theirsAt) return undefined;
+  const ratios: number[] = [];
+  oursAt.forEach((round, i) => {
+    const j = theirsAt.indexOf(round);
+    if (j >= 0 && theirs[j]! > 0) ratios.push(ours[i]! / theirs[j]!);
+  });
+  return ratios.length > 0 ? median(ratios) : undefined;
+}
+
 function roleRss(rec: Partial<Record<SystemName, Record<string, number>[]>>, s: SystemName, role: string): number | undefined {
   const rounds = rec[s];
   return rounds && rounds.length > 0 ? median(rounds.map((x) => x[role] ?? NaN)) : undefined;
@@ -119,6 +142,10 @@ function rows(r: Results, st: Settings): Row[] {
   if (Object.keys(tput).length > 0) {
     const ratio = tput.shareterm !== undefined && tput.tmux !== undefined ? tput.shareterm / tput.tmux : undefined;
     out.push({ figure: `output reaching the helper's terminal, \`cat\` ${st.sizeMiB} MiB of coloured text, MiB/s`, values: tput, fmt: fixed(1), ratio: true, target: '≥ 2× tmux', met: ratio === undefined ? undefined : ratio >= 2 });
+    const paired = { tmux: pairedRatio(r.throughput, r.throughputRound, 'tmux'), seed: pairedRatio(r.throughput, r.throughputRound, 'seed') };
+    if (paired.tmux !== undefined || paired.seed !== undefined) {
+      out.push({ figure: '… shareterm ÷ each system in the same round (run back to back, under the same load), median over rounds', values: {}, fmt: fixed(1), ratios: paired });
+    }
     out.push({ figure: "… bytes drawn on the helper's terminal per output byte", values: per((s) => med(r.termBytes, s)), fmt: fixed(3), ratio: true });
   }
   for (const [who, rec] of [['helper', r.echoHelper], ['user', r.echoUser]] as const) {
@@ -181,9 +208,9 @@ export function mainTable(r: Results, st: Settings): string {
   const all = rows(r, st);
   if (all.length === 0) return 'Nothing was measured.';
   for (const row of all) {
-    const cells = cols.map((s) => (row.values[s] === undefined ? (st.skipped[s] ? 'skipped' : 'n/a') : row.fmt(row.values[s]!)));
-    const rt = row.ratio ? ratioText(row.values.shareterm, row.values.tmux) : '—';
-    const rs = row.ratio ? ratioText(row.values.shareterm, row.values.seed) : '—';
+    const cells = cols.map((s) => (row.ratios ? '' : row.values[s] === undefined ? (st.skipped[s] ? 'skipped' : 'n/a') : row.fmt(row.values[s]!)));
+    const rt = row.ratios ? ratioText(row.ratios.tmux, 1) : row.ratio ? ratioText(row.values.shareterm, row.values.tmux) : '—';
+    const rs = row.ratios ? ratioText(row.ratios.seed, 1) : row.ratio ? ratioText(row.values.shareterm, row.values.seed) : '—';
     const met = row.target === undefined ? '' : row.met === undefined ? 'not measured' : row.met ? '**met**' : '**not met**';
     lines.push(`| ${[row.figure, ...cells, rt, rs, row.target ?? '', met].join(' | ')} |`);
   }

@@ -242,6 +242,7 @@ async function main(): Promise<void> {
             if (has('throughput')) {
               const t = await throughput(setup, file, size);
               push(results.throughput, s, t.mibps);
+              push(results.throughputRound, s, r);
               push(results.termBytes, s, t.termBytesPerByte);
               push(results.cpu, s, t.cpu);
               push(results.seconds, s, t.seconds);
