@@ -396,14 +396,16 @@ export class Session {
   private stream(w: Window, item: StreamItem): void {
     const ev = streamEvent(w.id, item);
     const n = streamBytes(ev);
+    let owed = false;
     for (const c of this.clients) {
       if (c.live === w.id) this.streamTo(c, ev);
       // Output a client missed while behind counts towards a flood all the
       // same: once it would have spent the raw budget, it is paced.
       else if (n > 0 && c.behind && !c.paced && !c.local && !c.detached && w.id === this.activeId) this.pace(c, n);
+      if (c.owed) owed = true;
     }
     // A paced viewer owed a frame gets it once the output stops (PACED_QUIET).
-    if (n === 0 || w.id !== this.activeId || !this.clients.some((c) => c.owed)) return;
+    if (!owed || n === 0 || w.id !== this.activeId) return;
     if (this.quietTimer) this.quietTimer.refresh();
     else this.quietTimer = setTimeout(() => this.outputQuiet(), PACED_QUIET);
   }
