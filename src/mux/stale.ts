@@ -179,27 +179,30 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
       inFirst = true;
       continue;
     }
-    if (esc === 4) {
-      esc = 2;
-      if (c === 0x3f) {
-        esc = 3;
+    // (One test on the way for an SGR's parameters, the common case, to the code below.)
+    if (esc > 2) {
+      if (esc === 4) {
+        esc = 2;
+        if (c === 0x3f) {
+          esc = 3;
+          continue;
+        }
+      }
+      if (esc === 3) {
+        // CSI ? Pm h / l: every parameter one of PLAIN_MODES.
+        if (c >= 0x30 && c <= 0x39) {
+          first = Math.min(first * 10 + (c - 0x30), 1 << 20);
+          continue;
+        }
+        if (!PLAIN_MODES.has(first) || (c !== 0x3b && c !== 0x68 && c !== 0x6c)) return notPlain(from);
+        first = 0;
+        if (c === 0x3b) continue;
+        modes = true;
+        if (seqStart < 0) leadEnd = i + 1;
+        esc = 0;
+        seqStart = -1;
         continue;
       }
-    }
-    if (esc === 3) {
-      // CSI ? Pm h / l: every parameter one of PLAIN_MODES.
-      if (c >= 0x30 && c <= 0x39) {
-        first = Math.min(first * 10 + (c - 0x30), 1 << 20);
-        continue;
-      }
-      if (!PLAIN_MODES.has(first) || (c !== 0x3b && c !== 0x68 && c !== 0x6c)) return notPlain(from);
-      first = 0;
-      if (c === 0x3b) continue;
-      modes = true;
-      if (seqStart < 0) leadEnd = i + 1;
-      esc = 0;
-      seqStart = -1;
-      continue;
     }
     // In a CSI: parameters (digits, ; and :) then a final m (SGR) or K (EL).
     if (c >= 0x30 && c <= 0x39) {
