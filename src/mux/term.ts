@@ -372,11 +372,24 @@ export class TermModel {
     return !this.floodBudget.charge(n);
   }
 
-  /** No output for STALE_QUIET while waiting: the flood has ended (or paused), parse it. */
+  /**
+   * No output for STALE_QUIET while waiting: the flood has ended (or
+   * paused), parse it — once it is sure the quiet was the program's. A timer
+   * runs before the event loop polls for input, so one that ran late because
+   * this process was busy (drawing, parsing) would take output already
+   * waiting to be read for the end of the flood, and parse what is about to
+   * go stale; early in a flood, while code is cold, that happened between
+   * most reads. So look again after the poll (setImmediate): only if nothing
+   * came meanwhile is it quiet.
+   */
   private quiet(): void {
     if (!this.waitingStale) return;
-    clearTimeout(this.pumpTimer);
-    this.resume();
+    const written = this.writtenBytes;
+    setImmediate(() => {
+      if (this.disposed || !this.waitingStale || this.writtenBytes !== written) return; // more came: the timer was refreshed
+      clearTimeout(this.pumpTimer);
+      this.resume();
+    });
   }
 
   private resume(): void {

@@ -3,6 +3,7 @@
 // byte ends — screen, history, pen, cursor — under random streams, random
 // chunk boundaries, snapshots taken mid-stream, and what viewers see between.
 import test from 'ava';
+import net from 'node:net';
 import { TermModel, type StreamItem } from '../../src/mux/term.js';
 import { scanChunk, sgrText, AT_REST, LineCounter, linesToForget } from '../../src/mux/stale.js';
 import { prng, pick } from '../view/helpers.js';
@@ -313,6 +314,54 @@ test('echoes and small outputs are parsed at once, never held back', (t) => {
   t.true(parsed, 'parsed before write returned');
   t.is(m.lineText(0), '$ ls');
   m.dispose();
+});
+
+test('a flood is not taken to have ended because this process was busy: output waiting to be read keeps it waiting', async (t) => {
+  // Output on its way arrives through a socket, as a pty's does: it sits in
+  // the kernel until the event loop polls, which comes after its timers.
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise((r) => client.once('connect', r));
+  const program = await accepted;
+  const m = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
+  t.teardown(() => {
+    client.destroy();
+    program.destroy();
+    server.close();
+    m.dispose();
+  });
+  m.write(enc('$ cat big\r\n'));
+  await flushed(m);
+  const lines = (from: number, to: number): Uint8Array => enc(logLines(from, to));
+  const arrivals: number[] = [];
+  program.on('data', (d: Buffer) => {
+    arrivals.push(m.parsedBytes);
+    m.write(d);
+  });
+  const parsedBefore = m.parsedBytes;
+  // In one turn of the loop: a flood's first output (past the flood budget,
+  // so it waits), more of it sent, and this process busy for longer than a
+  // flood's quiet period. The quiet timer then runs before the poll.
+  await new Promise<void>((resolve) =>
+    setImmediate(() => {
+      m.write(lines(0, 2000));
+      client.write(lines(2000, 4000));
+      const until = performance.now() + 25;
+      while (performance.now() < until) {
+        // busy: drawing a cold frame, say
+      }
+      resolve();
+    }),
+  );
+  const deadline = Date.now() + 5000;
+  while (arrivals.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  t.true(arrivals.length > 0, 'the rest of the flood arrived');
+  t.is(arrivals[0], parsedBefore, 'nothing parsed before the output waiting was read');
+  await flushed(m);
+  t.is(m.lineText(3), '12:00:39 line 3999 filler filler');
+  t.true(m.skipped > 0, 'the first part skipped as stale');
 });
 
 test('a "latest" snapshot (a paced frame) does not wait for the backlog: the rest follows it', async (t) => {
