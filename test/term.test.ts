@@ -3,6 +3,8 @@
 import test from 'ava';
 import { TermModel } from '../src/mux/term.js';
 import { createGrid, type Grid } from '../src/mux/grid.js';
+import { prng, pick } from './view/helpers.js';
+import type { Terminal as XTerminal } from '@xterm/headless';
 
 function flushed(m: TermModel): Promise<void> {
   return new Promise((resolve) => m.flush(resolve));
@@ -147,5 +149,113 @@ test('scrollback is readable and bounded', async (t) => {
   const g = createGrid(20, 5);
   m.readGrid(g, { scrollUp: 50 });
   t.true(g.chars.slice(0, 4).join('').startsWith('L145'));
+  m.dispose();
+});
+
+/**
+ * readGrid as xterm.js's public cell API reads a cell (what readGrid did
+ * before it read the emulator's words): the reference the words must match.
+ */
+function readGridByApi(m: TermModel, grid: Grid, view: { scrollUp?: number; left?: number; top?: number; rows?: number }): void {
+  const term = (m as unknown as { term: XTerminal }).term;
+  const b = term.buffer.active;
+  const left = view.left ?? 0;
+  const top = view.top ?? 0;
+  const cols = Math.max(0, Math.min(grid.cols, term.cols - left));
+  const rows = Math.max(0, Math.min(view.rows ?? grid.rows, grid.rows, term.rows - top));
+  const base = Math.max(0, b.baseY - (view.scrollUp ?? 0)) + top;
+  const cell = b.getNullCell();
+  for (let y = 0; y < rows; y++) {
+    const line = b.getLine(base + y);
+    for (let x = 0; x < cols; x++) {
+      const i = y * grid.cols + x;
+      let c = ' ';
+      let w = 1;
+      let f = 0;
+      let k = 0;
+      let a = 0;
+      if (line?.getCell(left + x, cell)) {
+        w = cell.getWidth();
+        const ch = cell.getChars();
+        c = w === 0 ? '' : ch === '' ? ' ' : ch;
+        f = cell.isFgDefault() ? 0 : cell.getFgColorMode() | cell.getFgColor();
+        k = cell.isBgDefault() ? 0 : cell.getBgColorMode() | cell.getBgColor();
+        a = cell.isAttributeDefault()
+          ? 0
+          : (cell.isBold() ? 1 : 0) |
+            (cell.isDim() ? 2 : 0) |
+            (cell.isItalic() ? 4 : 0) |
+            (cell.isUnderline() ? 8 : 0) |
+            (cell.isBlink() ? 16 : 0) |
+            (cell.isInverse() ? 32 : 0) |
+            (cell.isInvisible() ? 64 : 0) |
+            (cell.isStrikethrough() ? 128 : 0) |
+            (cell.isOverline() ? 256 : 0);
+      }
+      if ((x === 0 && w === 0) || (x === cols - 1 && w === 2)) {
+        c = ' ';
+        w = 1;
+      }
+      grid.chars[i] = c;
+      grid.widths[i] = w;
+      grid.fg[i] = f;
+      grid.bg[i] = k;
+      grid.attrs[i] = a;
+    }
+  }
+}
+
+test("readGrid reads every kind of cell as xterm.js's own cell API does: text, widths, colours, attributes, underline styles, views", async (t) => {
+  // Pens: every attribute alone and together, underline styles (curly, none
+  // after an underline), underline colour, colours of every mode, defaults.
+  const pens = [
+    '0', '1', '2', '3', '4', '5', '7', '8', '9', '53', '1;2;3;4;5;7;8;9;53', '4:3', '4:0', '4;4:0', '21', '4:2;58;5;9',
+    '31', '97;41', '38;5;208', '48;5;16', '38;2;255;100;0', '48;2;0;0;128', '38;2;0;0;0', '7;39;49', '22;23;24;25;27;28;29;55',
+  ];
+  const texts = ['plain', '日本語', 'a中b', '😀x', 'e\u0301a\u0308', 'x\u200d', '  ', '\u00e9\u00df', '\u2500\u2502', 'ﾊﾝｶｸ'];
+  const rnd = prng(41);
+  let text = '';
+  for (let n = 0; n < 400; n++) {
+    text += `${ESC}[${pick(rnd, pens)}m${pick(rnd, texts)}`;
+    if (rnd() < 0.15) text += `${ESC}[m\r\n`;
+    if (rnd() < 0.05) text += `${ESC}[${1 + Math.floor(rnd() * 30)}G${ESC}[K`;
+  }
+  // A hyperlink (OSC 8) reads as underlined, though its pen has no underline.
+  text += `${ESC}[m${ESC}]8;;https://example.com/${ESC}\\link${ESC}]8;;${ESC}\\ after\r\n`;
+  const m = new TermModel({ cols: 30, rows: 8, scrollback: 40 });
+  const cases: { view: { scrollUp?: number; left?: number; top?: number; rows?: number }; cols: number; rows: number; got: Grid }[] = [];
+  for (const view of [{}, { scrollUp: 10 }, { scrollUp: 40 }, { left: 1 }, { left: 7, top: 2 }, { left: 3, rows: 4 }, { top: 5, scrollUp: 3 }]) {
+    for (const [cols, rows] of [[30, 8], [12, 5], [40, 10]] as const) cases.push({ view, cols, rows, got: createGrid(cols, rows, true) });
+  }
+  // Tracked grids (rows whose words are unchanged are skipped) read halfway
+  // through the stream, then again at its end.
+  const half = Math.floor(text.length / 2);
+  m.write(text.slice(0, half));
+  await flushed(m);
+  for (const c of cases) m.readGrid(c.got, c.view);
+  m.write(text.slice(half) + `${ESC}[m`);
+  await flushed(m);
+  const read: Grid[] = [];
+  for (const { view, cols, rows, got } of cases) {
+    const want = createGrid(cols, rows);
+    readGridByApi(m, want, view);
+    read.push(want);
+    m.readGrid(got, view);
+    for (let i = 0; i < want.chars.length; i++) {
+      const a = [got.chars[i], got.widths[i], got.fg[i], got.bg[i], got.attrs[i]];
+      const b = [want.chars[i], want.widths[i], want.fg[i], want.bg[i], want.attrs[i]];
+      if (JSON.stringify(a) !== JSON.stringify(b)) {
+        t.fail(`view ${JSON.stringify(view)} ${cols}x${rows}, cell ${i % cols},${Math.floor(i / cols)}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+        return;
+      }
+    }
+  }
+  // The stream made every kind of cell the words can hold, and the views saw them.
+  const seen = (p: (g: Grid, i: number) => boolean): boolean => read.some((g) => g.chars.some((_, i) => p(g, i)));
+  t.true(seen((g, i) => g.widths[i] === 2) && seen((g, i) => g.widths[i] === 0), 'wide characters');
+  t.true(seen((g, i) => g.chars[i]!.length > 1 && g.widths[i] === 1), 'combining characters');
+  t.true(seen((g, i) => (g.fg[i]! & 0x3000000) === 0x3000000) && seen((g, i) => (g.bg[i]! & 0x3000000) === 0x2000000), 'RGB and 256 colours');
+  for (let bit = 1; bit <= 256; bit <<= 1) t.true(seen((g, i) => (g.attrs[i]! & bit) !== 0), `attribute bit ${bit}`);
+  t.is(cases.length, 21);
   m.dispose();
 });

@@ -11,7 +11,7 @@
 
 import xterm from '@xterm/headless';
 import unicode11Addon from '@xterm/addon-unicode11';
-import type { Terminal as XTerminal, IBufferCell } from '@xterm/headless';
+import type { Terminal as XTerminal } from '@xterm/headless';
 import type { Grid } from './grid.js';
 import { serialize, type SnapshotCore } from './snapshot.js';
 import { scanChunk, sgrText, endsAtRest, linesToForget, sameState, latin1, LineCounter, PlainRun, AT_REST, type ChunkScan, type ScanState } from './stale.js';
@@ -1001,53 +1001,52 @@ export class TermModel {
    */
   readGrid(grid: Grid, view: { scrollUp?: number; left?: number; top?: number; rows?: number } = {}): void {
     if (view.scrollUp) this.ensureHistory();
-    const b = this.term.buffer.active;
+    // The emulator's own lines and words (xterm.js internals, pinned; see
+    // XCells): per cell a few loads and bit tests instead of a dozen calls
+    // through its public cell API. Every frame of every viewer comes here,
+    // and in a flood's first frames the code is still cold.
+    const b = this.core.buffer;
     const left = view.left ?? 0;
     const topRow = view.top ?? 0;
     const cols = Math.max(0, Math.min(grid.cols, this.term.cols - left));
     const rows = Math.max(0, Math.min(view.rows ?? grid.rows, grid.rows, this.term.rows - topRow));
-    const base = Math.max(0, b.baseY - (view.scrollUp ?? 0)) + topRow;
-    const cell: IBufferCell = b.getNullCell();
+    const base = Math.max(0, b.ybase - (view.scrollUp ?? 0)) + topRow;
     const { chars, widths, fg, bg, attrs, damage, sources } = grid;
     for (let y = 0; y < rows; y++) {
-      const line = b.getLine(base + y);
+      const line = b.lines.get(base + y) as XCells | undefined;
+      // Cells [left, end) exist on this line; those past it read as blanks.
+      const end = line ? Math.min(cols, line.length - left) : 0;
       // A tracked grid skips rows whose raw cells are as they were last read.
       let raw: Uint32Array | undefined;
       if (damage && sources) {
-        raw = rawCells(line, left, cols);
+        raw = line && line.length >= left + cols ? line._data.subarray(left * 3, (left + cols) * 3) : undefined;
         const was = sources[y];
         if (raw && was && sameCells(was, raw)) continue;
       }
       let changed = false;
       let i = y * grid.cols;
       for (let x = 0; x < cols; x++, i++) {
-        let c: string;
-        let w: number;
-        let f: number;
-        let k: number;
-        let a: number;
-        if (!line?.getCell(left + x, cell)) {
-          c = ' ';
-          w = 1;
-          f = k = a = 0;
-        } else {
-          w = cell.getWidth();
-          const ch = cell.getChars();
-          c = w === 0 ? '' : ch === '' ? ' ' : ch;
-          // Default colours read as -1 from xterm: keep them COLOR_DEFAULT (0).
-          f = cell.isFgDefault() ? 0 : cell.getFgColorMode() | cell.getFgColor();
-          k = cell.isBgDefault() ? 0 : cell.getBgColorMode() | cell.getBgColor();
-          a = cell.isAttributeDefault()
-            ? 0
-            : (cell.isBold() ? 1 : 0) |
-              (cell.isDim() ? 2 : 0) |
-              (cell.isItalic() ? 4 : 0) |
-              (cell.isUnderline() ? 8 : 0) |
-              (cell.isBlink() ? 16 : 0) |
-              (cell.isInverse() ? 32 : 0) |
-              (cell.isInvisible() ? 64 : 0) |
-              (cell.isStrikethrough() ? 128 : 0) |
-              (cell.isOverline() ? 256 : 0);
+        let c = ' ';
+        let w = 1;
+        let f = 0;
+        let k = 0;
+        let a = 0;
+        if (x < end) {
+          const at = (left + x) * 3;
+          const data = line!._data;
+          const content = data[at]!;
+          const fw = data[at + 1]!;
+          const bw = data[at + 2]!;
+          w = content >> WIDTH_SHIFT;
+          if (w === 0) c = ''; // the tail of a wide character
+          else if (content & IS_COMBINED) c = line!._combined[left + x] || ' ';
+          else if (content & CODEPOINT) c = codePointText(content & CODEPOINT);
+          // Default colours are COLOR_DEFAULT (0); a palette colour keeps its index, RGB its 24 bits.
+          const fm = fw & CM_MASK;
+          if (fm !== 0) f = fm | (fw & (fm === CM_RGB ? 0xffffff : 0xff));
+          const bm = bw & CM_MASK;
+          if (bm !== 0) k = bm | (bw & (bm === CM_RGB ? 0xffffff : 0xff));
+          if (fw !== 0 || bw !== 0) a = cellAttrs(fw, bw, line!, left + x);
         }
         // Half a wide character at either edge of the view cannot be shown.
         if ((x === 0 && w === 0) || (x === cols - 1 && w === 2)) {
@@ -1101,15 +1100,62 @@ export class TermModel {
 const IS_COMBINED = 0x200000;
 
 /**
- * The emulator's raw cells [left, left + cols) of a line (three words a cell:
- * content, foreground, background), or undefined for a line too short. Reads
- * xterm.js internals (pinned version), as snapshot.ts does.
+ * A line as xterm.js 6.0.0 keeps it (BufferLine; pinned exactly, and
+ * test/term.test.ts reads every kind of cell both ways): three words a cell
+ * — content (code point, combined flag, width), foreground and background
+ * (colour mode and value, attribute flags) — and, beside them, the text of
+ * cells with combining characters and the underline style of cells that
+ * have one.
  */
-function rawCells(line: unknown, left: number, cols: number): Uint32Array | undefined {
-  const data = (line as { _line?: { _data?: Uint32Array; length?: number } } | undefined)?._line;
-  const words = data?._data;
-  if (!words || (data.length ?? 0) < left + cols) return undefined;
-  return words.subarray(left * 3, (left + cols) * 3);
+interface XCells {
+  length: number;
+  _data: Uint32Array;
+  _combined: Record<number, string>;
+  _extendedAttrs: Record<number, { underlineStyle: number } | undefined>;
+}
+
+const CODEPOINT = 0x1fffff;
+const WIDTH_SHIFT = 22;
+const CM_MASK = 0x3000000;
+const CM_RGB = 0x3000000;
+// Attribute flags in the foreground word…
+const FG_INVERSE = 0x4000000;
+const FG_BOLD = 0x8000000;
+const FG_UNDERLINE = 0x10000000;
+const FG_BLINK = 0x20000000;
+const FG_INVISIBLE = 0x40000000;
+const FG_STRIKETHROUGH = 0x80000000;
+// …and in the background word.
+const BG_ITALIC = 0x4000000;
+const BG_DIM = 0x8000000;
+const BG_HAS_EXTENDED = 0x10000000;
+const BG_OVERLINE = 0x40000000;
+
+/** A cell's text from its code point, as xterm.js makes it (a surrogate pair above the BMP). */
+function codePointText(cp: number): string {
+  if (cp <= 0xffff) return String.fromCharCode(cp);
+  cp -= 0x10000;
+  return String.fromCharCode((cp >> 10) + 0xd800) + String.fromCharCode((cp % 0x400) + 0xdc00);
+}
+
+/** A grid's attribute bits (ATTR_*) from a cell's words; an underline style other than none underlines. */
+function cellAttrs(fw: number, bw: number, line: XCells, x: number): number {
+  let underline = (fw & FG_UNDERLINE) !== 0;
+  if (bw & BG_HAS_EXTENDED) {
+    const style = line._extendedAttrs[x]?.underlineStyle ?? 0;
+    if (style !== 0) underline = true;
+  }
+  return (
+    (fw & FG_BOLD ? 1 : 0) |
+    (bw & BG_DIM ? 2 : 0) |
+    (bw & BG_ITALIC ? 4 : 0) |
+    (underline ? 8 : 0) |
+    (fw & FG_BLINK ? 16 : 0) |
+    (fw & FG_INVERSE ? 32 : 0) |
+    (fw & FG_INVISIBLE ? 64 : 0) |
+    (fw & FG_STRIKETHROUGH ? 128 : 0) |
+    (bw & BG_OVERLINE ? 256 : 0)
+  );
 }
 
 /** Some cell's text is kept outside its words (combining characters): the words do not tell the whole story. */
