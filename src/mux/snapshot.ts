@@ -46,6 +46,16 @@ export interface SnapshotCore {
   _inputHandler: { _curAttrData: Attrs };
 }
 
+/** A cell's words as xterm.js's CellData holds them (what getCell fills in). */
+interface CellWords {
+  fg: number;
+  bg: number;
+  extended: unknown;
+}
+
+/** Background-word flag: the cell has extended attributes (underline style and colour, a hyperlink). */
+const BG_HAS_EXTENDED = 0x10000000;
+
 const CM_P16 = 0x1000000;
 const CM_P256 = 0x2000000;
 const CM_RGB = 0x3000000;
@@ -86,12 +96,27 @@ class Writer {
   /** The SGR in effect after what has been written. */
   pen = '\x1b[0m';
   private cell: IBufferCell;
+  /** The words of the cell `pen` was last made from (-1: none): a cell with the same words has the same SGR. */
+  private penFg = -1;
+  private penBg = -1;
+  private penExt: unknown;
 
   constructor(private readonly buf: IBuffer, private readonly cols: number) {
     this.cell = buf.getNullCell();
   }
 
-  setPen(a: Attrs): void {
+  /** The pen of a cell (a CellData, whose words are its fg, bg and extended attributes). */
+  setCellPen(c: IBufferCell): void {
+    const { fg, bg, extended } = c as unknown as CellWords;
+    // Most cells have their neighbour's words: skip building their SGR.
+    if (fg === this.penFg && bg === this.penBg && ((bg & BG_HAS_EXTENDED) === 0 || extended === this.penExt)) return;
+    this.setPen(c);
+    this.penFg = fg;
+    this.penBg = bg;
+    this.penExt = extended;
+  }
+
+  private setPen(a: Attrs): void {
     const p = sgr(a);
     if (p !== this.pen) {
       this.out += p;
@@ -100,6 +125,7 @@ class Writer {
   }
 
   resetPen(): void {
+    this.penFg = -1;
     if (this.pen !== '\x1b[0m') {
       this.out += '\x1b[0m';
       this.pen = '\x1b[0m';
@@ -154,13 +180,13 @@ class Writer {
         // The tail of a wide character is drawn by its head; anything else
         // of width 0 (a combining mark with no base) is printed as it is.
         if (!prevWide) {
-          this.setPen(c);
+          this.setCellPen(c);
           this.out += c.getChars();
         }
         prevWide = false;
         continue;
       }
-      this.setPen(c);
+      this.setCellPen(c);
       this.out += c.getChars() || ' ';
       x = col + w;
       prevWide = w === 2;
