@@ -12,7 +12,7 @@
 import xterm from '@xterm/headless';
 import unicode11Addon from '@xterm/addon-unicode11';
 import type { Terminal as XTerminal } from '@xterm/headless';
-import type { Grid } from './grid.js';
+import { ATTR_BOLD, ATTR_DIM, ATTR_ITALIC, ATTR_UNDERLINE, ATTR_BLINK, ATTR_INVERSE, ATTR_INVISIBLE, ATTR_STRIKE, ATTR_OVERLINE, type Grid } from './grid.js';
 import { serialize, type SnapshotCore } from './snapshot.js';
 import { scanChunk, sgrText, endsAtRest, linesToForget, sameState, latin1, LineCounter, PlainRun, AT_REST, type ChunkScan, type ScanState } from './stale.js';
 import { Emitter } from '../lib/event.js';
@@ -1146,15 +1146,15 @@ function cellAttrs(fw: number, bw: number, line: XCells, x: number): number {
     if (style !== 0) underline = true;
   }
   return (
-    (fw & FG_BOLD ? 1 : 0) |
-    (bw & BG_DIM ? 2 : 0) |
-    (bw & BG_ITALIC ? 4 : 0) |
-    (underline ? 8 : 0) |
-    (fw & FG_BLINK ? 16 : 0) |
-    (fw & FG_INVERSE ? 32 : 0) |
-    (fw & FG_INVISIBLE ? 64 : 0) |
-    (fw & FG_STRIKETHROUGH ? 128 : 0) |
-    (bw & BG_OVERLINE ? 256 : 0)
+    (fw & FG_BOLD ? ATTR_BOLD : 0) |
+    (bw & BG_DIM ? ATTR_DIM : 0) |
+    (bw & BG_ITALIC ? ATTR_ITALIC : 0) |
+    (underline ? ATTR_UNDERLINE : 0) |
+    (fw & FG_BLINK ? ATTR_BLINK : 0) |
+    (fw & FG_INVERSE ? ATTR_INVERSE : 0) |
+    (fw & FG_INVISIBLE ? ATTR_INVISIBLE : 0) |
+    (fw & FG_STRIKETHROUGH ? ATTR_STRIKE : 0) |
+    (bw & BG_OVERLINE ? ATTR_OVERLINE : 0)
   );
 }
 
