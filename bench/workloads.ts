@@ -111,6 +111,8 @@ export interface CtrlCResult {
   meanHeld: number;
   /** Output bytes that crossed the link during the flood. */
   delivered: number;
+  /** When the prompt never came: the helper's screen at the end, its last lines (what it shows instead). */
+  screen?: string;
 }
 
 /**
@@ -140,6 +142,7 @@ export async function ctrlC(s: Setup, file: string, floodSeconds: number, capSec
     queued: st ? st.forward.queued + st.forward.onWire : 0,
     meanHeld: held.length > 0 ? held.reduce((a, b) => a + b, 0) / held.length : 0,
     delivered: st ? st.forward.delivered : 0,
+    ...(seen ? {} : { screen: s.helper.lines().slice(-4).join('\n') }),
   };
 }
 
