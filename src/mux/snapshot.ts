@@ -54,7 +54,7 @@ interface CellWords {
 }
 
 /** Background-word flag: the cell has extended attributes (underline style and colour, a hyperlink). */
-const BG_HAS_EXTENDED = 0x10000000;
+export const BG_HAS_EXTENDED = 0x10000000;
 
 const CM_P16 = 0x1000000;
 const CM_P256 = 0x2000000;

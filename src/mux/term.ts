@@ -12,8 +12,8 @@
 import xterm from '@xterm/headless';
 import unicode11Addon from '@xterm/addon-unicode11';
 import type { Terminal as XTerminal } from '@xterm/headless';
-import { ATTR_BOLD, ATTR_DIM, ATTR_ITALIC, ATTR_UNDERLINE, ATTR_BLINK, ATTR_INVERSE, ATTR_INVISIBLE, ATTR_STRIKE, ATTR_OVERLINE, type Grid } from './grid.js';
-import { serialize, type SnapshotCore } from './snapshot.js';
+import { ATTR_BOLD, ATTR_DIM, ATTR_ITALIC, ATTR_UNDERLINE, ATTR_BLINK, ATTR_INVERSE, ATTR_INVISIBLE, ATTR_STRIKE, ATTR_OVERLINE, COLOR_MODE_MASK, COLOR_RGB, COLOR_VALUE_MASK, type Grid } from './grid.js';
+import { serialize, BG_HAS_EXTENDED, type SnapshotCore } from './snapshot.js';
 import { scanChunk, sgrText, endsAtRest, linesToForget, sameState, latin1, LineCounter, PlainRun, AT_REST, type ChunkScan, type ScanState } from './stale.js';
 import { Emitter } from '../lib/event.js';
 import { TokenBucket } from '../lib/bucket.js';
@@ -1041,11 +1041,12 @@ export class TermModel {
           if (w === 0) c = ''; // the tail of a wide character
           else if (content & IS_COMBINED) c = line!._combined[left + x] || ' ';
           else if (content & CODEPOINT) c = codePointText(content & CODEPOINT);
-          // Default colours are COLOR_DEFAULT (0); a palette colour keeps its index, RGB its 24 bits.
-          const fm = fw & CM_MASK;
-          if (fm !== 0) f = fm | (fw & (fm === CM_RGB ? 0xffffff : 0xff));
-          const bm = bw & CM_MASK;
-          if (bm !== 0) k = bm | (bw & (bm === CM_RGB ? 0xffffff : 0xff));
+          // The grid packs colours as xterm does (mode | value); default is
+          // COLOR_DEFAULT (0), a palette colour keeps its index, RGB its 24 bits.
+          const fm = fw & COLOR_MODE_MASK;
+          if (fm !== 0) f = fm | (fw & (fm === COLOR_RGB ? COLOR_VALUE_MASK : 0xff));
+          const bm = bw & COLOR_MODE_MASK;
+          if (bm !== 0) k = bm | (bw & (bm === COLOR_RGB ? COLOR_VALUE_MASK : 0xff));
           if (fw !== 0 || bw !== 0) a = cellAttrs(fw, bw, line!, left + x);
         }
         // Half a wide character at either edge of the view cannot be shown.
@@ -1116,8 +1117,6 @@ interface XCells {
 
 const CODEPOINT = 0x1fffff;
 const WIDTH_SHIFT = 22;
-const CM_MASK = 0x3000000;
-const CM_RGB = 0x3000000;
 // Attribute flags in the foreground word…
 const FG_INVERSE = 0x4000000;
 const FG_BOLD = 0x8000000;
@@ -1128,7 +1127,6 @@ const FG_STRIKETHROUGH = 0x80000000;
 // …and in the background word.
 const BG_ITALIC = 0x4000000;
 const BG_DIM = 0x8000000;
-const BG_HAS_EXTENDED = 0x10000000;
 const BG_OVERLINE = 0x40000000;
 
 /** A cell's text from its code point, as xterm.js makes it (a surrogate pair above the BMP). */
