@@ -301,7 +301,7 @@ async function main(): Promise<void> {
             push(results.ctrlc, s, c.seconds);
             push(results.ctrlcQueued, s, c.queued);
             push(results.ctrlcHeld, s, c.meanHeld);
-            log(`ctrlc round ${r}/${o.slowRounds} ${s}: ${Number.isFinite(c.seconds) ? `${c.seconds.toFixed(2)} s` : `did not recover in ${o.capSeconds} s`} (the link held ${c.queued} bytes at Ctrl-C, ${c.meanHeld.toFixed(0)} on average in the flood's second half; ${c.delivered} bytes crossed it)${c.screen === undefined ? '' : `; the helper's screen ends:\n${c.screen}`}`);
+            log(`ctrlc round ${r}/${o.slowRounds} ${s}: ${Number.isFinite(c.seconds) ? `${c.seconds.toFixed(2)} s` : `did not recover in ${o.capSeconds} s`} (the link held ${c.queued} bytes at Ctrl-C, ${c.meanHeld.toFixed(0)} on average in the flood's second half; ${c.delivered} bytes crossed it)${c.glued ? '; the prompt followed the flood\'s text on its line' : ''}${c.screen === undefined ? '' : `; the helper's screen ends:\n${c.screen}`}`);
           } finally {
             await stop(setup);
           }

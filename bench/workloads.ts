@@ -26,6 +26,15 @@ const showsLine = (s: string) => (t: BenchTerm): boolean => {
   return false;
 };
 
+/**
+ * `s` somewhere on the screen, wrapped rows joined. A shell's prompt after
+ * Ctrl-C in a flood may follow the flood's text on its line: the tty cuts
+ * the output anywhere, and a cut right after an ESC makes the ^C echo's `^`
+ * start a privacy message (ESC ^) that swallows the CR LF before the prompt
+ * — in every VT parser, tmux's and xterm.js's alike.
+ */
+const showsText = (s: string) => (t: BenchTerm): boolean => t.lines().join('').includes(s);
+
 export interface ThroughputResult {
   mibps: number;
   seconds: number;
@@ -113,6 +122,8 @@ export interface CtrlCResult {
   delivered: number;
   /** When the prompt never came: the helper's screen at the end, its last lines (what it shows instead). */
   screen?: string;
+  /** The prompt came on the line of the flood's last text (see showsText), not on its own. */
+  glued?: boolean;
 }
 
 /**
@@ -136,13 +147,13 @@ export async function ctrlC(s: Setup, file: string, floodSeconds: number, capSec
   clearInterval(sampler);
   const st = s.link?.stats();
   const t0 = s.helper.type('\x03');
-  const seen = await s.helper.when(showsLine(ps), { hint: ps, timeout: capSeconds * 1000, soft: true, what: 'the fresh prompt' });
+  const seen = await s.helper.when(showsText(ps), { hint: ps, timeout: capSeconds * 1000, soft: true, what: 'the fresh prompt' });
   return {
     seconds: seen ? (seen.arrived - t0) / 1000 : Infinity,
     queued: st ? st.forward.queued + st.forward.onWire : 0,
     meanHeld: held.length > 0 ? held.reduce((a, b) => a + b, 0) / held.length : 0,
     delivered: st ? st.forward.delivered : 0,
-    ...(seen ? {} : { screen: s.helper.lines().slice(-4).join('\n') }),
+    ...(seen ? (showsLine(ps)(s.helper) ? {} : { glued: true }) : { screen: s.helper.lines().slice(-4).join('\n') }),
   };
 }
 
