@@ -49,11 +49,14 @@ export interface ChunkScan {
   /** It sets or resets modes (PLAIN_MODES; a sequence begun before it included): parse it, never skip it. */
   modes: boolean;
   /**
-   * Where the SGR sequences that begin in the chunk, from the last one that
-   * resets the pen on, lie: start and end offsets, in pairs (see sgrText).
+   * The SGR sequences that begin (and end) in the chunk, from the last one
+   * that resets the pen on: how many, and where the first of them starts
+   * (-1: from where the lead ends). sgrText reads them from there; the scan
+   * keeps no list, as most chunks are never skipped.
    */
-  sgr: number[];
-  /** `sgr` starts with a reset (SGR 0): the pen before the chunk no longer matters. */
+  sgrs: number;
+  sgrFrom: number;
+  /** Those start with a reset (SGR 0): the pen before the chunk no longer matters. */
   sgrResets: boolean;
   /** Where the scanner is last at rest (the length when it ends so; -1: never). */
   lastRest: number;
@@ -84,7 +87,7 @@ const TAB = 0x09;
 const BS = 0x08;
 
 function notPlain(from: Readonly<ScanState>): ChunkScan {
-  return { plain: false, from, end: undefined, lfs: 0, lfsAfterCr: 0, hasCr: false, modes: false, sgr: [], sgrResets: false, lastRest: -1, leadEnd: -1, leadSgr: false, leadReset: false };
+  return { plain: false, from, end: undefined, lfs: 0, lfsAfterCr: 0, hasCr: false, modes: false, sgrs: 0, sgrFrom: -1, sgrResets: false, lastRest: -1, leadEnd: -1, leadSgr: false, leadReset: false };
 }
 
 /** Two scanner states that read what follows alike. */
@@ -123,7 +126,8 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
   let lfsAfterCr = 0;
   let hasCr = false;
   let modes = false;
-  let sgr: number[] = [];
+  let sgrs = 0;
+  let sgrFrom = -1;
   let sgrResets = false;
   let start = -1; // where the sequence or character under way began in this chunk
   let leadEnd = esc === 0 && utf8 === 0 ? 0 : -1;
@@ -216,10 +220,11 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
     if (c === 0x6d) {
       if (seqStart >= 0) {
         if (first === 0) {
-          sgr = [];
+          sgrs = 0;
+          sgrFrom = seqStart;
           sgrResets = true;
         }
-        sgr.push(seqStart, i + 1);
+        sgrs++;
       } else {
         leadSgr = true;
         leadReset = first === 0;
@@ -232,19 +237,32 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
     seqStart = -1;
   }
   const lastRest = esc === 0 && utf8 === 0 ? n : start;
-  return { plain: true, from, end: { esc, first, inFirst, utf8, c2 }, lfs, lfsAfterCr, hasCr, modes, sgr, sgrResets, lastRest, leadEnd, leadSgr, leadReset };
+  return { plain: true, from, end: { esc, first, inFirst, utf8, c2 }, lfs, lfsAfterCr, hasCr, modes, sgrs, sgrFrom, sgrResets, lastRest, leadEnd, leadSgr, leadReset };
 }
 
 /**
- * The text of a scan's SGR sequences (see ChunkScan.sgr), after `lead`: the
+ * The text of a scan's SGR sequences (see ChunkScan.sgrs), after `lead`: the
  * pen changes of what came before, to which the chunk's own are added (or
- * which a reset in it replaces).
+ * which a reset in it replaces). Read again from the chunk: from where they
+ * start, every ESC begins a CSI (the chunk is plain), and those ending in
+ * `m` are the SGRs.
  */
 export function sgrText(scan: ChunkScan, data: Uint8Array | string, lead = ''): string {
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   let out = scan.sgrResets ? '' : lead;
-  for (let k = 0; k < scan.sgr.length; k += 2) {
-    for (let i = scan.sgr[k]!; i < scan.sgr[k + 1]!; i++) out += String.fromCharCode(bytes[i]!);
+  if (scan.sgrs === 0) return out;
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const n = bytes.length;
+  let left = scan.sgrs;
+  let i = scan.sgrFrom >= 0 ? scan.sgrFrom : scan.leadEnd;
+  while (left > 0 && i < n) {
+    while (i < n && bytes[i] !== ESC) i++;
+    let j = i + 2; // after ESC [
+    while (j < n && bytes[j]! < 0x40) j++; // parameters (and a mode CSI's `?`) up to the final byte
+    if (bytes[j] === 0x6d) {
+      out += latin1(bytes, i, j + 1);
+      left--;
+    }
+    i = j + 1;
   }
   return out;
 }
