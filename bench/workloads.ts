@@ -14,18 +14,6 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** A token no screen shows by accident. */
 const token = (): string => randomBytes(4).toString('hex').toUpperCase();
 
-/** Type a command line (without Enter) on `on` and wait until `watch` shows it. */
-async function typeCommand(on: BenchTerm, watch: BenchTerm, cmd: string): Promise<void> {
-  on.type(cmd);
-  await watch.when((t) => t.text().includes(cmd) || t.lines().join('').includes(cmd), { what: `the command line "${cmd}"` });
-}
-
-/** A line of the screen that is exactly `s` (trailing blanks trimmed). */
-const showsLine = (s: string) => (t: BenchTerm): boolean => {
-  for (let y = 0; y < t.model.rows; y++) if (t.line(y) === s) return true;
-  return false;
-};
-
 /**
  * `s` somewhere on the screen, wrapped rows joined. A shell's prompt after
  * Ctrl-C in a flood may follow the flood's text on its line: the tty cuts
@@ -34,6 +22,18 @@ const showsLine = (s: string) => (t: BenchTerm): boolean => {
  * — in every VT parser, tmux's and xterm.js's alike.
  */
 const showsText = (s: string) => (t: BenchTerm): boolean => t.lines().join('').includes(s);
+
+/** Type a command line (without Enter) on `on` and wait until `watch` shows it. */
+async function typeCommand(on: BenchTerm, watch: BenchTerm, cmd: string): Promise<void> {
+  on.type(cmd);
+  await watch.when((t) => t.text().includes(cmd) || showsText(cmd)(t), { what: `the command line "${cmd}"` });
+}
+
+/** A line of the screen that is exactly `s` (trailing blanks trimmed). */
+const showsLine = (s: string) => (t: BenchTerm): boolean => {
+  for (let y = 0; y < t.model.rows; y++) if (t.line(y) === s) return true;
+  return false;
+};
 
 export interface ThroughputResult {
   mibps: number;
