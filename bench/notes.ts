@@ -49,7 +49,9 @@ infinitely fast terminal), so the one emulating process spends its time on
 the helper's screen, the one timed. tmux and shareterm draw screens rather
 than forward the stream: "bytes drawn per output byte" shows how much reached
 the helper's terminal. CPU per process comes from \`/proc/PID/stat\` over the
-same interval. The plain pty column is the speed at which the emulator here
+same interval, and its main thread's from \`/proc/PID/task/PID/stat\` (for
+node, the rest is V8's optimizing compiler and concurrent GC on other threads,
+which compete for the two cores with \`cat\` and the kernel's tty work). The plain pty column is the speed at which the emulator here
 (xterm headless) parses this text: a ceiling for any program that must parse
 every byte into one such model. shareterm's \`share\` parses only what is not
 pushed out of its history (\`--scrollback\`, 2000 lines) by what follows before

@@ -18,6 +18,7 @@ export interface Results {
   rssUsed: Partial<Record<SystemName, Record<string, number>[]>>; // …idle again after echo and the flood
   rssPeak: Partial<Record<SystemName, Record<string, number>[]>>;
   cpu: Partial<Record<SystemName, Record<string, number>[]>>; // CPU s per process during the throughput run
+  cpuMain: Partial<Record<SystemName, Record<string, number>[]>>; // …of which its main thread
   seconds: Partial<Record<SystemName, number[]>>; // duration of the throughput run
   benchCpu: Partial<Record<SystemName, number[]>>; // CPU s of the benchmark process (terminal emulators) in it
   sides: Partial<Record<SystemName, Record<string, 'user' | 'helper'>>>;
@@ -35,7 +36,7 @@ export interface Results {
 
 export function emptyResults(): Results {
   return {
-    throughput: {}, throughputRound: {}, termBytes: {}, echoHelper: {}, echoUser: {}, rssStart: {}, rssIdle: {}, rssUsed: {}, rssPeak: {}, cpu: {}, seconds: {}, benchCpu: {}, sides: {},
+    throughput: {}, throughputRound: {}, termBytes: {}, echoHelper: {}, echoUser: {}, rssStart: {}, rssIdle: {}, rssUsed: {}, rssPeak: {}, cpu: {}, cpuMain: {}, seconds: {}, benchCpu: {}, sides: {},
     ctrlc: {}, ctrlcQueued: {}, ctrlcHeld: {}, wire: {}, wireForward: {}, wirePaced: {}, wirePacedForward: {}, idle: {}, startup: undefined, errors: [],
   };
 }
@@ -219,7 +220,7 @@ export function mainTable(r: Results, st: Settings): string {
 
 /** Per process: resident memory idle and peak (after the throughput flood), CPU during the flood. */
 export function memoryTable(r: Results, st: Settings): string {
-  const lines = ['| system | process | side | RSS 1 s after start-up, MB | idle RSS, MB | peak RSS (VmHWM) after the flood, MB | idle RSS after the flood, MB | CPU during the flood, s (% of its duration) |', '|---|---|---|--:|--:|--:|--:|--:|'];
+  const lines = ['| system | process | side | RSS 1 s after start-up, MB | idle RSS, MB | peak RSS (VmHWM) after the flood, MB | idle RSS after the flood, MB | CPU during the flood, s (% of its duration) | … of which its main thread, s |', '|---|---|---|--:|--:|--:|--:|--:|--:|'];
   for (const s of st.systems) {
     const sides = r.sides[s];
     if (!sides) continue;
@@ -232,7 +233,8 @@ export function memoryTable(r: Results, st: Settings): string {
       const cpu = roleRss(r.cpu, s, role);
       const dur = med(r.seconds, s);
       const cpuText = cpu === undefined ? '—' : `${cpu.toFixed(2)}${dur ? ` (${((cpu / dur) * 100).toFixed(0)}%)` : ''}`;
-      lines.push(`| ${LABEL[s]} | ${role} | ${sides[role]} | ${mb(start)} | ${mb(idle)} | ${mb(peak)} | ${mb(used)} | ${cpuText} |`);
+      const main = roleRss(r.cpuMain, s, role);
+      lines.push(`| ${LABEL[s]} | ${role} | ${sides[role]} | ${mb(start)} | ${mb(idle)} | ${mb(peak)} | ${mb(used)} | ${cpuText} | ${main === undefined ? '—' : main.toFixed(2)} |`);
     }
   }
   return lines.length > 2 ? lines.join('\n') : '';

@@ -245,9 +245,10 @@ async function main(): Promise<void> {
               push(results.throughputRound, s, r);
               push(results.termBytes, s, t.termBytesPerByte);
               push(results.cpu, s, t.cpu);
+              push(results.cpuMain, s, t.cpuMain);
               push(results.seconds, s, t.seconds);
               push(results.benchCpu, s, t.benchCpu);
-              said.push(`${t.mibps.toFixed(1)} MiB/s (${t.seconds.toFixed(2)} s${t.polled ? ', found by polling' : ''}; CPU s ${Object.entries(t.cpu).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}, terminal emulators ${t.benchCpu.toFixed(2)})`);
+              said.push(`${t.mibps.toFixed(1)} MiB/s (${t.seconds.toFixed(2)} s${t.polled ? ', found by polling' : ''}; CPU s ${Object.entries(t.cpu).map(([k, v]) => `${k} ${v.toFixed(2)} (main thread ${t.cpuMain[k]!.toFixed(2)})`).join(', ')}, terminal emulators ${t.benchCpu.toFixed(2)})`);
             }
             if (has('memory')) {
               push(results.rssPeak, s, weigh(procs, true));

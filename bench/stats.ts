@@ -29,9 +29,9 @@ export function memory(pid: number): { rss: number; hwm: number } | undefined {
 }
 
 /** CPU time (user + system) a process has used, in seconds; undefined if it is gone. */
-export function cpuSeconds(pid: number): number | undefined {
+export function cpuSeconds(pid: number, thread?: number): number | undefined {
   try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const s = fs.readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces and parentheses): state is field 3.
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
     return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS; // utime, stime (fields 14, 15)

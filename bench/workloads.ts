@@ -43,6 +43,12 @@ export interface ThroughputResult {
   polled: boolean;
   /** CPU seconds each process used from Enter to the marker. */
   cpu: Record<string, number>;
+  /**
+   * …of which its main thread. The rest is other threads': for node, V8's
+   * optimizing compiler and concurrent GC, which compete for the cores with
+   * the program and the kernel's tty work.
+   */
+  cpuMain: Record<string, number>;
   /** CPU seconds of this process (the terminal emulators) over the same time. */
   benchCpu: number;
 }
@@ -61,13 +67,15 @@ export async function throughput(s: Setup, file: string, size: number): Promise<
   const bytes0 = s.helper.bytes;
   const procs = s.procs();
   const cpu0 = procs.map((p) => cpuSeconds(p.pid) ?? NaN);
+  const main0 = procs.map((p) => cpuSeconds(p.pid, p.pid) ?? NaN);
   const self0 = process.cpuUsage();
   const t0 = s.user.type('\r');
   const seen = await s.helper.when(showsLine(mark), { hint: mark, timeout: 180_000, what: `the end marker ${mark}` });
   const self = process.cpuUsage(self0);
   const cpu = Object.fromEntries(procs.map((p, i) => [p.role, (cpuSeconds(p.pid) ?? NaN) - cpu0[i]!]));
+  const cpuMain = Object.fromEntries(procs.map((p, i) => [p.role, (cpuSeconds(p.pid, p.pid) ?? NaN) - main0[i]!]));
   const seconds = (seen!.visible - t0) / 1000;
-  return { mibps: size / (1 << 20) / seconds, seconds, termBytesPerByte: (s.helper.bytes - bytes0) / size, polled: seen!.polled, cpu, benchCpu: (self.user + self.system) / 1e6 };
+  return { mibps: size / (1 << 20) / seconds, seconds, termBytesPerByte: (s.helper.bytes - bytes0) / size, polled: seen!.polled, cpu, cpuMain, benchCpu: (self.user + self.system) / 1e6 };
 }
 
 export interface EchoResult {

@@ -1,7 +1,7 @@
 // The benchmark's report: shareterm's figure paired with another system's
 // taken in the same round (bench/report.ts).
 import test from 'ava';
-import { pairedRatio } from '../../bench/report.js';
+import { pairedRatio, emptyResults, push, memoryTable, type Settings } from '../../bench/report.js';
 
 test('each round is paired with the same round of the other system, not with its position', (t) => {
   // tmux's round 2 failed: its figures are rounds 1, 3 and 4.
@@ -23,4 +23,19 @@ test('no pairs, no ratio', (t) => {
   t.is(pairedRatio({ shareterm: [20] }, { shareterm: [1] }, 'tmux'), undefined);
   t.is(pairedRatio({ shareterm: [20], tmux: [10] }, { shareterm: [1], tmux: [2] }, 'tmux'), undefined);
   t.is(pairedRatio({ shareterm: [20], tmux: [10] }, undefined, 'tmux'), undefined);
+});
+
+test("the per-process table shows each process's CPU in the flood and its main thread's share, medians over rounds", (t) => {
+  const r = emptyResults();
+  r.sides.shareterm = { share: 'user', listen: 'helper' };
+  for (const [all, main, listen] of [[0.6, 0.3, 0.2], [0.8, 0.4, 0.1], [0.7, 0.35, 0.15]] as const) {
+    push(r.cpu, 'shareterm', { share: all, listen });
+    push(r.cpuMain, 'shareterm', { share: main, listen: listen / 2 });
+    push(r.seconds, 'shareterm', 1);
+  }
+  const st = { systems: ['shareterm'] } as unknown as Settings;
+  const lines = memoryTable(r, st).split('\n');
+  t.true(lines[0]!.endsWith('| CPU during the flood, s (% of its duration) | … of which its main thread, s |'));
+  t.is(lines[2], '| shareterm | share | user | — | — | — | — | 0.70 (70%) | 0.35 |');
+  t.is(lines[3], '| shareterm | listen | helper | — | — | — | — | 0.15 (15%) | 0.07 |');
 });
