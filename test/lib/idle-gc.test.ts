@@ -8,6 +8,7 @@ function fake(opts: { heap: number }) {
   let heap = 10 << 20; // when the collector starts
   const grown = opts.heap;
   const collected: number[] = [];
+  const trimmed: number[] = []; // collections done when each trim came
   const c = new IdleCollector({
     period: 1000, quietShare: 0.02, quietPeriods: 3, growth: 4 << 20,
     cpuMicros: () => cpu,
@@ -16,11 +17,16 @@ function fake(opts: { heap: number }) {
       collected.push(heap);
       heap = Math.max(10 << 20, heap - (8 << 20)); // each collection gives back up to 8 MiB
     },
+    trim: () => {
+      trimmed.push(collected.length);
+      return true;
+    },
   });
   heap = grown; // then a burst grows it
   return {
     c,
     collected,
+    trimmed,
     busy: (ms: number) => (cpu += ms * 1000),
     grow: (bytes: number) => (heap += bytes),
     heap: () => heap,
@@ -37,8 +43,11 @@ test('collects only after enough quiet periods, then a series, one per period', 
   t.true(f.c.tick());
   t.false(f.c.tick(), 'a series is four collections');
   t.is(f.collected.length, 4);
+  t.deepEqual(f.trimmed, [4], 'the C heap is trimmed once, after the last collection of the series');
+  t.is(f.c.trims, 1);
   t.is(f.heap(), 10 << 20);
   for (let i = 0; i < 10; i++) t.false(f.c.tick(), 'settled: no growth, no collection');
+  t.deepEqual(f.trimmed, [4], 'and not again while nothing is collected');
 });
 
 test('activity (more than 2% of a CPU in a period) resets the quiet count', (t) => {
@@ -59,10 +68,21 @@ test('a series cut short by activity starts over at the next quiet spell', (t) =
   t.is(f.collected.length, 1);
   f.busy(500);
   t.false(f.c.tick());
+  t.deepEqual(f.trimmed, [], 'no trim for a series cut short: the process is busy again');
   // The heap (52 MiB) is above what it will settle to; the next quiet spell collects again.
   for (let i = 0; i < 2; i++) t.false(f.c.tick());
   t.true(f.c.tick());
   t.is(f.collected.length, 2);
+  for (let i = 0; i < 3; i++) t.true(f.c.tick());
+  t.deepEqual(f.trimmed, [5], 'the series that finishes ends in a trim');
+});
+
+test('no trim when told there is none to call', (t) => {
+  let n = 0;
+  const c = new IdleCollector({ period: 1000, quietPeriods: 1, growth: 0, cpuMicros: () => 0, heapBytes: () => 30 << 20, collect: () => void n++, trim: undefined });
+  for (let i = 0; i < 4; i++) t.true(c.tick());
+  t.is(n, 4);
+  t.is(c.trims, 0);
 });
 
 test('after settling, collects again only once the heap has grown by the threshold', (t) => {
