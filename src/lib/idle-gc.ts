@@ -15,7 +15,9 @@
 // leaves it full of free holes that glibc's free() never returns (share:
 // ~5 MB after a 16 MiB `cat`, measured with malloc_info), and the
 // collections above have just freed the buffers that were still holding
-// some of them.
+// some of them. So a series also starts when the resident set has grown
+// (2 MiB over the lowest it was while quiet) though V8's heap has not:
+// listen's heap barely grows in a flood, its C heap does.
 
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -35,6 +37,10 @@ export interface IdleCollectorOptions {
   cpuMicros?: () => number;
   heapBytes?: () => number;
   collect?: () => void;
+  /** Resident set size, bytes. */
+  rssBytes?: () => number;
+  /** …or once the resident set has grown this many bytes over the lowest it was while quiet. */
+  rssGrowth?: number;
   /** Gives the C heap's free pages back; true when it released any (undefined: never trim). */
   trim?: () => boolean;
 }
@@ -48,6 +54,7 @@ const QUIET_SHARE = 0.02;
  */
 const QUIET_PERIODS = 5;
 const GROWTH = 4 << 20;
+const RSS_GROWTH = 2 << 20;
 /**
  * Collections in a row, a period apart. V8 gives back the young generation
  * only when it sees a low allocation rate over its last ~5 s of collections,
@@ -65,6 +72,10 @@ export class IdleCollector {
   private readonly heapBytes: () => number;
   private readonly collect: (() => void) | undefined;
   private readonly trim: (() => boolean) | undefined;
+  private readonly rssBytes: () => number;
+  private readonly rssGrowth: number;
+  /** The lowest resident set seen while quiet, or right after the last trim (start-up's is not counted). */
+  private rssFloor = Infinity;
   private lastCpu: number;
   private quiet = 0;
   /**
@@ -91,6 +102,8 @@ export class IdleCollector {
     this.heapBytes = opts.heapBytes ?? ((): number => v8.getHeapStatistics().total_heap_size);
     this.collect = opts.collect ?? fullCollection();
     this.trim = 'trim' in opts ? opts.trim : (): boolean => mallocTrim()?.() ?? false;
+    this.rssBytes = opts.rssBytes ?? ((): number => process.memoryUsage.rss());
+    this.rssGrowth = opts.rssGrowth ?? RSS_GROWTH;
     this.lastCpu = this.cpuMicros();
     this.floor = this.heapBytes();
   }
@@ -118,9 +131,12 @@ export class IdleCollector {
     }
     this.quiet++;
     if (heap < this.floor) this.floor = heap; // V8 shrank it itself
+    const rss = this.rssBytes();
+    if (rss < this.rssFloor) this.rssFloor = rss;
     if (!this.collect) return false;
     if (this.series === 0) {
-      if (this.quiet < this.quietPeriods || heap < this.floor + this.growth) return false;
+      if (this.quiet < this.quietPeriods) return false;
+      if (heap < this.floor + this.growth && rss < this.rssFloor + this.rssGrowth) return false;
       this.series = SERIES;
     }
     this.collect();
@@ -128,10 +144,14 @@ export class IdleCollector {
     this.collections++;
     this.floor = this.heapBytes();
     trace?.(`idle-gc: collected, heap ${(heap / 1048576).toFixed(1)} -> ${(this.floor / 1048576).toFixed(1)} MiB`);
-    if (this.series === 0 && this.trim) {
-      const released = this.trim();
-      this.trims++;
-      trace?.(`idle-gc: trimmed the C heap: ${released ? 'gave memory back' : 'nothing given back'}`);
+    if (this.series === 0) {
+      if (this.trim) {
+        const released = this.trim();
+        this.trims++;
+        trace?.(`idle-gc: trimmed the C heap: ${released ? 'gave memory back' : 'nothing given back'}`);
+      }
+      this.rssFloor = this.rssBytes();
+      trace?.(`idle-gc: series done, resident ${(rss / 1048576).toFixed(1)} -> ${(this.rssFloor / 1048576).toFixed(1)} MiB`);
     }
     // The collection's own CPU is not activity.
     this.lastCpu = this.cpuMicros();

@@ -183,6 +183,15 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
       inFirst = true;
       continue;
     }
+    if (c === ESC) {
+      // An ESC breaks off the CSI under way, which then does nothing (xterm,
+      // as any VT500-style parser: ESC from anywhere starts an escape). A
+      // program killed mid-sequence leaves one, a cut line of a file too.
+      if (seqStart < 0 && leadEnd < 0) leadEnd = i; // the lead is over, to no effect
+      esc = 1;
+      seqStart = start = i;
+      continue;
+    }
     // (One test on the way for an SGR's parameters, the common case, to the code below.)
     if (esc > 2) {
       if (esc === 4) {
@@ -245,7 +254,7 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
  * pen changes of what came before, to which the chunk's own are added (or
  * which a reset in it replaces). Read again from the chunk: from where they
  * start, every ESC begins a CSI (the chunk is plain), and those ending in
- * `m` are the SGRs.
+ * `m` are the SGRs; one broken off by the next ESC does nothing.
  */
 export function sgrText(scan: ChunkScan, data: Uint8Array | string, lead = ''): string {
   let out = scan.sgrResets ? '' : lead;
@@ -257,7 +266,11 @@ export function sgrText(scan: ChunkScan, data: Uint8Array | string, lead = ''): 
   while (left > 0 && i < n) {
     while (i < n && bytes[i] !== ESC) i++;
     let j = i + 2; // after ESC [
-    while (j < n && bytes[j]! < 0x40) j++; // parameters (and a mode CSI's `?`) up to the final byte
+    while (j < n && bytes[j]! < 0x40 && bytes[j] !== ESC) j++; // parameters (and a mode CSI's `?`) up to the final byte
+    if (bytes[j] === ESC) {
+      i = j; // broken off by another (see scanBytes)
+      continue;
+    }
     if (bytes[j] === 0x6d) {
       out += latin1(bytes, i, j + 1);
       left--;
@@ -351,6 +364,11 @@ export class PlainRun<P> {
   /** Nothing has been dropped from the front: the run begins where it began. */
   get whole(): boolean {
     return !this.trimmed;
+  }
+
+  /** Bytes of output it holds. */
+  get bytes(): number {
+    return this.size;
   }
 
   /** The run cannot be trimmed further and holds too much: give it up. */

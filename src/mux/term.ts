@@ -17,6 +17,7 @@ import { serialize, BG_HAS_EXTENDED, type SnapshotCore } from './snapshot.js';
 import { scanChunk, sgrText, endsAtRest, linesToForget, sameState, latin1, LineCounter, PlainRun, AT_REST, type ChunkScan, type ScanState } from './stale.js';
 import { Emitter } from '../lib/event.js';
 import { TokenBucket } from '../lib/bucket.js';
+import { trace } from '../lib/debug.js';
 
 export type { Disposable } from '../lib/event.js';
 
@@ -92,6 +93,18 @@ interface XActiveBuffer {
   getBlankLine(attr: unknown): XLine;
 }
 
+/**
+ * The ring behind `lines` (xterm.js's CircularList): its slots keep the
+ * lines they held after the length shrinks, so letting lines go means a
+ * fresh array.
+ */
+interface XLineRing {
+  _array: (XLine | undefined)[];
+  _startIndex: number;
+  _length: number;
+  readonly maxLength: number;
+}
+
 interface XLine {
   clone(): XLine;
 }
@@ -160,8 +173,15 @@ const STALE_QUIET = 3; // ms
 const STALE_MAX = 1792 << 10; // bytes (the window stops reading the program at 2 MiB)
 /** Pen changes carried from skipped chunks are applied once they reach this size. */
 const SGR_CARRY_MAX = 4096; // characters
-/** After output stops this long, a history left to rebuild is rebuilt (and the output kept for it let go). */
+/** After output stops this long, a history left to rebuild is let go or rebuilt (see idleHistory). */
 const HISTORY_IDLE = 250; // ms
+/**
+ * What a line of history costs the emulator per cell (xterm.js: three 32-bit
+ * words), and per line besides (its objects, its array's header; measured
+ * from heap snapshots).
+ */
+const HISTORY_CELL_BYTES = 12;
+const HISTORY_LINE_BYTES = 400;
 
 /** One queued operation, applied in order with the stream. */
 type Op =
@@ -553,11 +573,52 @@ export class TermModel {
     }
   }
 
-  /** Output has stopped: rebuild the history now, and let the run go. */
+  /**
+   * Output has stopped: keep the history as the output that rebuilds it,
+   * when that is the smaller, or else rebuild the history now and let the
+   * run go.
+   */
   private idleHistory(): void {
     this.historyTimer = undefined;
     if (this.disposed || this.pumping || this.parsing || this.head < this.queue.length) return;
+    if (this.shedHistory()) return;
     this.endRun();
+  }
+
+  /**
+   * After a flood the history is the run's to rebuild (the emulator's own
+   * lines above the screen are only what was parsed to keep the screen
+   * exact), and the run holds a history's worth on its own. The run is the
+   * output as it came, ~80 bytes a line of text; the emulator's history is
+   * 12 bytes a cell and ~400 a line (120 columns, 2000 lines: 4.5 MB). So,
+   * while nobody reads the history, keep only the run, and let the
+   * emulator's lines above the screen go. A reader rebuilds the history
+   * from the run (ensureHistory), as during the flood; so does output that
+   * is not plain, which ends the run. True when the history was let go (or
+   * there was none to let go).
+   */
+  private shedHistory(): boolean {
+    const run = this.run;
+    if (this.historyExact || !run || run.whole || this.base) return false;
+    const b = this.core.buffer;
+    const rows = this.term.rows;
+    if (b.lines.length !== b.ybase + rows) return false;
+    // The run holds enough lines to fill the whole history when rebuilt.
+    const rebuilt = (this.term.options.scrollback ?? 0) * (this.term.cols * HISTORY_CELL_BYTES + HISTORY_LINE_BYTES);
+    if (run.bytes * 2 > rebuilt) return false; // long lines: the rebuilt history is the smaller
+    if (b.ybase === 0) return true;
+    const shed = b.ybase;
+    const screen: XLine[] = [];
+    for (let i = b.ybase; i < b.ybase + rows; i++) screen.push(b.lines.get(i)!);
+    const ring = b.lines as unknown as XLineRing;
+    ring._array = new Array<XLine | undefined>(ring.maxLength);
+    ring._startIndex = 0;
+    ring._length = 0;
+    for (const line of screen) b.lines.push(line);
+    b.ybase = 0;
+    b.ydisp = 0;
+    trace?.(`model: ${shed} lines of history let go, kept as ${run.bytes} bytes of output (rebuilt: ~${(rebuilt / 1e6).toFixed(1)} MB)`);
+    return true;
   }
 
   /** Give up the run of plain output and the history it would rebuild (a reset). */
@@ -985,6 +1046,11 @@ export class TermModel {
   cursor(): { x: number; y: number } {
     const b = this.term.buffer.active;
     return { x: b.cursorX, y: b.cursorY };
+  }
+
+  /** Lines the emulator holds now, screen and history as parsed so far, with nothing rebuilt (for tests and traces). */
+  get linesHeld(): number {
+    return this.core.buffer.lines.length;
   }
 
   /** Lines of history above the screen in the active buffer. */

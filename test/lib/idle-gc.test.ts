@@ -9,16 +9,19 @@ function fake(opts: { heap: number }) {
   const grown = opts.heap;
   const collected: number[] = [];
   const trimmed: number[] = []; // collections done when each trim came
+  let rss = 60 << 20;
   const c = new IdleCollector({
     period: 1000, quietShare: 0.02, quietPeriods: 3, growth: 4 << 20,
     cpuMicros: () => cpu,
     heapBytes: () => heap,
+    rssBytes: () => rss,
     collect: () => {
       collected.push(heap);
       heap = Math.max(10 << 20, heap - (8 << 20)); // each collection gives back up to 8 MiB
     },
     trim: () => {
       trimmed.push(collected.length);
+      rss -= 3 << 20; // gives back 3 MiB of C heap
       return true;
     },
   });
@@ -29,6 +32,7 @@ function fake(opts: { heap: number }) {
     trimmed,
     busy: (ms: number) => (cpu += ms * 1000),
     grow: (bytes: number) => (heap += bytes),
+    growRss: (bytes: number) => (rss += bytes),
     heap: () => heap,
   };
 }
@@ -79,7 +83,7 @@ test('a series cut short by activity starts over at the next quiet spell', (t) =
 
 test('no trim when told there is none to call', (t) => {
   let n = 0;
-  const c = new IdleCollector({ period: 1000, quietPeriods: 1, growth: 0, cpuMicros: () => 0, heapBytes: () => 30 << 20, collect: () => void n++, trim: undefined });
+  const c = new IdleCollector({ period: 1000, quietPeriods: 1, growth: 0, cpuMicros: () => 0, heapBytes: () => 30 << 20, rssBytes: () => 60 << 20, collect: () => void n++, trim: undefined });
   for (let i = 0; i < 4; i++) t.true(c.tick());
   t.is(n, 4);
   t.is(c.trims, 0);
@@ -103,7 +107,7 @@ test('after settling, collects again only once the heap has grown by the thresho
 test('a heap V8 shrank itself lowers the floor', (t) => {
   let heap = 20 << 20;
   let n = 0;
-  const c = new IdleCollector({ period: 1000, quietPeriods: 1, growth: 4 << 20, cpuMicros: () => 0, heapBytes: () => heap, collect: () => void n++ });
+  const c = new IdleCollector({ period: 1000, quietPeriods: 1, growth: 4 << 20, cpuMicros: () => 0, heapBytes: () => heap, rssBytes: () => 60 << 20, collect: () => void n++ });
   heap = 30 << 20;
   for (let i = 0; i < 4; i++) c.tick();
   t.is(n, 4);
@@ -111,6 +115,36 @@ test('a heap V8 shrank itself lowers the floor', (t) => {
   t.false(c.tick());
   heap = 17 << 20; // 5 MiB over the new floor
   t.true(c.tick());
+});
+
+test('a resident set grown by 2 MiB over its quiet floor starts a series though the heap has not grown', (t) => {
+  const f = fake({ heap: 10 << 20 }); // the heap never grows past its floor
+  for (let i = 0; i < 5; i++) t.false(f.c.tick(), 'quiet: the resident set sets its floor');
+  f.busy(1000); // a flood: the C heap grows, V8's does not
+  f.growRss((2 << 20) - 1);
+  t.false(f.c.tick());
+  for (let i = 0; i < 5; i++) t.false(f.c.tick(), 'grown by less than 2 MiB');
+  f.busy(1000);
+  f.growRss(1);
+  t.false(f.c.tick());
+  t.false(f.c.tick());
+  t.false(f.c.tick());
+  t.true(f.c.tick(), 'three quiet periods after growing 2 MiB: a series');
+  for (let i = 0; i < 3; i++) t.true(f.c.tick());
+  t.deepEqual(f.trimmed, [4], 'ending in a trim');
+  for (let i = 0; i < 10; i++) t.false(f.c.tick(), 'the resident set after the trim is the new floor');
+});
+
+test("start-up's resident set, given back as the process goes quiet, is not growth", (t) => {
+  const f = fake({ heap: 10 << 20 });
+  f.growRss(10 << 20); // start-up: 70 MiB, falling to 60 once V8 settles
+  t.false(f.c.tick());
+  for (let i = 0; i < 5; i++) {
+    f.growRss(-(2 << 20));
+    t.false(f.c.tick());
+  }
+  for (let i = 0; i < 10; i++) t.false(f.c.tick());
+  t.is(f.collected.length, 0);
 });
 
 test('no collection while the heap is no larger than when the collector started', (t) => {

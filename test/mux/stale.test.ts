@@ -20,6 +20,23 @@ test('plain text, CR, LF, TAB, BS, SGR and EL are plain; lines are counted from 
   t.is(s.lastRest, enc('ab\ncd\r\x1b[1;31mx\x1b[K\ty\b\r\nz\n中é\r\n').length);
 });
 
+test('a sequence broken off by an ESC does nothing, as in xterm: still plain, and only the SGRs that end count', (t) => {
+  const text = 'a\x1b[38;5;\x1b[31mred\x1b[3\x1b[0m\r\nb\x1b[?25\x1b[1mc\r\n';
+  const s = scanChunk(enc(text));
+  t.true(s.plain);
+  t.false(s.modes, 'a mode CSI broken off sets nothing');
+  t.is(s.sgrs, 2, 'from the reset on: SGR 0 and SGR 1');
+  t.true(s.sgrResets);
+  t.is(sgrText(s, enc(text), '\x1b[7m'), '\x1b[0m\x1b[1m');
+  // Broken off across a chunk boundary: the lead ends at the ESC, to no effect.
+  const a = scanChunk(enc('x\x1b[38;5'));
+  const b = scanChunk(enc(';\x1b[32mgreen\r\n'), a.end);
+  t.true(b.plain);
+  t.false(b.leadSgr);
+  t.is(b.leadEnd, 1);
+  t.is(sgrText(b, enc(';\x1b[32mgreen\r\n'), '\x1b[1m'), '\x1b[1m\x1b[32m');
+});
+
 test('anything that moves the cursor between lines, changes modes or talks back is not plain', (t) => {
   for (const s of ['\x1b[H', '\x1b[2;5r', '\x1b[?1049h', '\x1b]0;title\x07', '\x07', '\x1bM', '\x1b7', '\x1b[6n', '\x1b[>4;1m', '\x0b', '\x0c', '\x7f', '\x00', '\x1b[2J', '\x1bP1$r\x1b\\',
     // Modes that move text or the cursor: wraparound, origin, reverse wraparound, the alternate screen, columns, margins, insert.
@@ -123,6 +140,8 @@ function randomStream(rnd: () => number, lines: number, rare: number, modeRate =
   const sgr = ['\x1b[0m', '\x1b[m', '\x1b[1m', '\x1b[31m', '\x1b[38;5;208m', '\x1b[48;2;10;20;30m', '\x1b[4:3m', '\x1b[01;34m', '\x1b[22;39m', '\x1b[7m'];
   const el = ['\x1b[K', '\x1b[1K', '\x1b[2K', '\x1b[0K'];
   const modes = ['\x1b[?25l', '\x1b[?25h', '\x1b[?2004h', '\x1b[?2004l', '\x1b[?1000;1006h', '\x1b[?1000l', '\x1b[?1h', '\x1b[?1l', '\x1b[?12h', '\x1b[?2026h', '\x1b[?2026l', '\x1b[?1004h'];
+  // Sequences broken off by the next ESC (a program killed mid-sequence, a file's cut line): plain, they do nothing.
+  const broken = ['\x1b[3', '\x1b[38;5;', '\x1b[?25', '\x1b[', '\x1b[1;'];
   const odd = ['\x1b[3;4H', '\x1b[2;4r', '\x1b[r', '\x1b[?1049h', '\x1b[?1049l', '\x1b]2;t\x07', '\x1bM', '\x1b[5A', '\x1b7', '\x1b8', '\x1b[?7l', '\x1b[?7h', '\x1b[4h', '\x1b[4l', '\x1b[2J', '\x1b[S', '\x1b[L', '\x1b(0', '\x1b(B'];
   let out = '';
   for (let i = 0; i < lines; i++) {
@@ -133,6 +152,7 @@ function randomStream(rnd: () => number, lines: number, rare: number, modeRate =
       else if (r < 0.3) out += pick(rnd, el);
       else if (r < 0.3 + rare) out += pick(rnd, odd);
       else if (r < 0.3 + rare + modeRate) out += pick(rnd, modes);
+      else if (r < 0.32 + rare + modeRate) out += pick(rnd, broken) + pick(rnd, sgr);
       out += `${pick(rnd, words)} ${i} `;
     }
     out += rnd() < 0.9 ? '\r\n' : rnd() < 0.5 ? '\n' : '\r';
@@ -585,18 +605,49 @@ test('a history left to rebuild is rebuilt exactly by every reader: grids scroll
   for (const m of [a, b, c, parse, replica]) m.dispose();
 });
 
-test('after a flood stops the history is rebuilt on its own, and the output kept for it let go', async (t) => {
+test('after a flood stops, the emulator lets its history go and keeps the output that rebuilds it; read, the history is exact', async (t) => {
+  const rows = 10;
+  const size = { cols: 60, rows, scrollback: 300 };
   const parts = chunks(prng(13), enc(logLines(0, 6000)), 4000);
-  const skip = new TermModel({ cols: 60, rows: 10, scrollback: 300, skipStale: true });
-  await inBacklogs(skip, parts, 100);
+  const { skip, parse } = await skipAndParse(parts, size, 100);
+  const before = skip.parsedBytes;
+  const deadline = Date.now() + 10_000;
+  while (skip.linesHeld > rows && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.is(skip.linesHeld, rows, 'only the screen is held');
+  const ring = (skip as unknown as { core: { buffer: { lines: { _array: unknown[] } } } }).core.buffer.lines._array;
+  t.is(ring.filter((l) => l !== undefined).length, rows, 'and the lines above it are let go, not left in the ring');
+  t.is(skip.parsedBytes, before, 'nothing rebuilt while nobody reads');
+  for (let y = 0; y < rows; y++) t.is(skip.lineText(y), parse.lineText(y), `screen row ${y}`);
+  t.is(state(skip), state(parse), 'read: the history is rebuilt exactly');
+  t.true(skip.parsedBytes > before);
+  // More plain output after that, then a screen clear (not plain: the run ends).
+  for (const tail of [logLines(6000, 6400), '\x1b[2J\x1b[Hdone\r\n']) {
+    for (const m of [skip, parse]) m.write(enc(tail));
+    await flushed(skip);
+    await flushed(parse);
+    await new Promise((r) => setTimeout(r, 400)); // past HISTORY_IDLE: let go again, or not
+    t.is(state(skip), state(parse));
+  }
+  skip.dispose();
+  parse.dispose();
+});
+
+test('after a flood of long lines the history is rebuilt on its own (it is the smaller), and the output let go', async (t) => {
+  const long = (n: number): string => `\x1b[3${n % 8}m${String(n).padStart(6, '0')}${'x'.repeat(1000)}\x1b[0m\r\n`;
+  let text = '';
+  for (let n = 0; n < 1500; n++) text += long(n);
+  const parts = chunks(prng(15), enc(text), 4000);
+  const { skip, parse } = await skipAndParse(parts, { cols: 60, rows: 10, scrollback: 300 }, 100);
   const before = skip.parsedBytes;
   const deadline = Date.now() + 10_000;
   while (skip.parsedBytes === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   t.true(skip.parsedBytes > before, 'rebuilt without being read');
+  t.is(skip.linesHeld, 310, 'the whole history is held');
   const after = skip.parsedBytes;
-  t.is(skip.scrollbackLength, 300);
+  t.is(state(skip), state(parse));
   t.is(skip.parsedBytes, after, 'reading it then costs nothing');
   skip.dispose();
+  parse.dispose();
 });
 
 test('a reset drops the output kept for the history: nothing from before it comes back', async (t) => {
