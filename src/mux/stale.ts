@@ -183,15 +183,6 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
       inFirst = true;
       continue;
     }
-    if (c === ESC) {
-      // An ESC breaks off the CSI under way, which then does nothing (xterm,
-      // as any VT500-style parser: ESC from anywhere starts an escape). A
-      // program killed mid-sequence leaves one, a cut line of a file too.
-      if (seqStart < 0 && leadEnd < 0) leadEnd = i; // the lead is over, to no effect
-      esc = 1;
-      seqStart = start = i;
-      continue;
-    }
     // (One test on the way for an SGR's parameters, the common case, to the code below.)
     if (esc > 2) {
       if (esc === 4) {
@@ -207,14 +198,17 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
           first = Math.min(first * 10 + (c - 0x30), 1 << 20);
           continue;
         }
-        if (!PLAIN_MODES.has(first) || (c !== 0x3b && c !== 0x68 && c !== 0x6c)) return notPlain(from);
-        first = 0;
-        if (c === 0x3b) continue;
-        modes = true;
-        if (seqStart < 0) leadEnd = i + 1;
-        esc = 0;
-        seqStart = -1;
-        continue;
+        if (c !== ESC) {
+          if (!PLAIN_MODES.has(first) || (c !== 0x3b && c !== 0x68 && c !== 0x6c)) return notPlain(from);
+          first = 0;
+          if (c === 0x3b) continue;
+          modes = true;
+          if (seqStart < 0) leadEnd = i + 1;
+          esc = 0;
+          seqStart = -1;
+          continue;
+        }
+        // (An ESC breaks it off: below.)
       }
     }
     // In a CSI: parameters (digits, ; and :) then a final m (SGR) or K (EL).
@@ -238,6 +232,14 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
         leadSgr = true;
         leadReset = first === 0;
       }
+    } else if (c === ESC) {
+      // An ESC breaks off the CSI under way, which then does nothing (xterm,
+      // as any VT500-style parser: ESC from anywhere starts an escape). A
+      // program killed mid-sequence leaves one, a cut line of a file too.
+      if (seqStart < 0 && leadEnd < 0) leadEnd = i; // the lead is over, to no effect
+      esc = 1;
+      seqStart = start = i;
+      continue;
     } else if (c !== 0x4b) {
       return notPlain(from);
     }
