@@ -109,6 +109,15 @@ interface XLine {
   clone(): XLine;
 }
 
+/** Make `lines` the buffer's lines (fewer than its ring holds), letting go of every other. */
+function replaceLines(b: XActiveBuffer, lines: XLine[]): void {
+  const ring = b.lines as unknown as XLineRing;
+  ring._array = new Array<XLine | undefined>(ring.maxLength);
+  ring._startIndex = 0;
+  ring._length = 0;
+  for (const line of lines) b.lines.push(line);
+}
+
 /** xterm's underline style and colour of a pen (AttributeData.extended). */
 interface XExtendedAttrs {
   clone(): XExtendedAttrs;
@@ -610,11 +619,7 @@ export class TermModel {
     const shed = b.ybase;
     const screen: XLine[] = [];
     for (let i = b.ybase; i < b.ybase + rows; i++) screen.push(b.lines.get(i)!);
-    const ring = b.lines as unknown as XLineRing;
-    ring._array = new Array<XLine | undefined>(ring.maxLength);
-    ring._startIndex = 0;
-    ring._length = 0;
-    for (const line of screen) b.lines.push(line);
+    replaceLines(b, screen);
     b.ybase = 0;
     b.ydisp = 0;
     trace?.(`model: ${shed} lines of history let go, kept as ${run.bytes} bytes of output (rebuilt: ~${(rebuilt / 1e6).toFixed(1)} MB)`);
@@ -662,10 +667,11 @@ export class TermModel {
     const kept: XLine[] = [];
     for (let i = 0; i < at - base.top; i++) kept.push(b.lines.get(i)!);
     const pad = Math.max(0, rows - (base.length - base.top));
-    b.lines.length = 0;
-    for (let i = 0; i < pad; i++) b.lines.push(b.getBlankLine(this.core._inputHandler._curAttrData));
-    for (const line of kept) b.lines.push(line);
-    for (let i = Math.max(0, base.top - at); i < base.lines.length; i++) b.lines.push(base.lines[i]!.clone());
+    const lines: XLine[] = [];
+    for (let i = 0; i < pad; i++) lines.push(b.getBlankLine(this.core._inputHandler._curAttrData));
+    lines.push(...kept);
+    for (let i = Math.max(0, base.top - at); i < base.lines.length; i++) lines.push(base.lines[i]!.clone());
+    replaceLines(b, lines);
     base.top -= pad;
     b.ybase = b.lines.length - rows;
     b.ydisp = b.ybase;
