@@ -63,6 +63,7 @@ export const SNAPSHOT_SCROLLBACK = 1000; // lines
  * trip. */
 interface XCore extends SnapshotCore {
   buffer: XActiveBuffer;
+  buffers: SnapshotCore['buffers'] & { normal: XActiveBuffer };
   _writeBuffer: { handleUserInput(): void };
   coreService: { isCursorHidden: boolean; decPrivateModes: { cursorStyle?: CursorStyle; cursorBlink?: boolean; reverseWraparound: boolean } };
   coreMouseService: { activeEncoding: string };
@@ -207,6 +208,56 @@ type Op =
   | { k: 'resize'; cols: number; rows: number }
   | { k: 'call'; fn: () => void };
 
+/** An emulator as the model's: the size given, Unicode 11 widths. */
+function newEmulator(cols: number, rows: number, scrollback: number): XTerminal {
+  const term = new xterm.Terminal({ cols, rows, scrollback, allowProposedApi: true });
+  // Unicode 11 widths (emoji are two cells), as glibc's wcwidth and so the
+  // programs in the session count them; xterm.js defaults to Unicode 6.
+  term.loadAddon(new unicode11Addon.Unicode11Addon() as unknown as Parameters<XTerminal['loadAddon']>[0]);
+  term.unicode.activeVersion = '11';
+  return term;
+}
+
+/** Parse `data` at once (xterm.js parses a user's input synchronously). */
+function feedNow(term: XTerminal, data: Uint8Array | string): void {
+  (term as unknown as { _core: XCore })._core._writeBuffer.handleUserInput();
+  term.write(data);
+}
+
+/**
+ * Parse a run of plain output again from the pen at its start, from a
+ * parser put at rest (the run began at rest, and whatever the parser was
+ * inside of is in what the run holds).
+ */
+function replayRun(term: XTerminal, run: PlainRun<PenState>): void {
+  const ih = (term as unknown as { _core: XCore })._core._inputHandler;
+  ih._parser.reset();
+  ih._utf8Decoder.clear();
+  ih._stringDecoder.clear();
+  const pen = ih._curAttrData;
+  pen.fg = run.start.fg;
+  pen.bg = run.start.bg;
+  pen.extended = run.start.extended.clone();
+  if (run.sgr !== '') feedNow(term, run.sgr);
+  for (const chunk of run) feedNow(term, chunk);
+}
+
+/**
+ * A history let go after a flood (see shedHistory), set aside when output
+ * that is not plain came after it: the run of output that rebuilds it, the
+ * terminal's setup where the run ended (a snapshot: the modes, character
+ * sets and tab stops its text was parsed under), and the buffer the
+ * history belongs above.
+ */
+interface Shed {
+  run: PlainRun<PenState>;
+  setup: string;
+  buffer: XActiveBuffer;
+  cols: number;
+  rows: number;
+  trims: { dispose(): void };
+}
+
 /** A one-cell terminal whose parser applies pen changes to a pen (made when first needed). */
 let penTerm: XTerminal | undefined;
 
@@ -280,6 +331,11 @@ export class TermModel {
   private base: RunBase | undefined;
   /** The history is as parsing every byte would have left it (false: rebuild it from `run`). */
   private historyExact = true;
+  /**
+   * The history of an earlier run, let go and set aside (see freezeRun):
+   * it belongs above the emulator's lines, which are exact below it.
+   */
+  private shed: Shed | undefined;
   /** Where the scanner stood after the last chunk applied, when known. */
   private scanEnd: Readonly<ScanState> | undefined;
   /** The lines the next skip owes, and whether it leaves the history to the run. */
@@ -310,17 +366,38 @@ export class TermModel {
 
   constructor(opts: TermModelOptions) {
     this.skipStale = opts.skipStale ?? false;
-    this.term = new xterm.Terminal({
-      cols: opts.cols,
-      rows: opts.rows,
-      scrollback: opts.scrollback,
-      allowProposedApi: true,
-    });
-    // Unicode 11 widths (emoji are two cells), as glibc's wcwidth and so the
-    // programs in the session count them; xterm.js defaults to Unicode 6.
-    this.term.loadAddon(new unicode11Addon.Unicode11Addon() as unknown as Parameters<XTerminal['loadAddon']>[0]);
-    this.term.unicode.activeVersion = '11';
+    this.term = newEmulator(opts.cols, opts.rows, opts.scrollback);
     this.core = (this.term as unknown as { _core: XCore })._core;
+    // The history set aside after a flood (freezeRun), and what output does
+    // to it. The emulator's own handlers run after these. What erases the
+    // history erases it too: ED 3 (`clear`) on the normal screen, a full
+    // reset (RIS).
+    const parser = this.term.parser;
+    parser.registerCsiHandler({ final: 'J' }, (params) => {
+      if (this.shed && params[0] === 3 && this.core.buffer === this.core.buffers.normal) this.dropShed();
+      return false;
+    });
+    parser.registerEscHandler({ final: 'c' }, () => {
+      this.dropShed();
+      return false;
+    });
+    // xterm.js saves the cursor's line counted from the top of the history
+    // and moves it only on resize, so what a saved cursor comes back to
+    // depends on how full the history is: put the history back first
+    // (DECSC/DECRC, SCOSC/SCORC, ?1048 and ?1049, which also saves it, and
+    // DECSTR, which resets it). A full-screen program's start, not a keystroke.
+    const putBack = (): boolean => {
+      if (this.shed) this.restoreShed(this.shed);
+      return false;
+    };
+    const savesCursor = (params: readonly (number | number[])[]): boolean => {
+      if (this.shed && params.some((p) => p === 1048 || p === 1049)) this.restoreShed(this.shed);
+      return false;
+    };
+    for (const final of ['7', '8']) parser.registerEscHandler({ final }, putBack);
+    for (const final of ['s', 'u']) parser.registerCsiHandler({ final }, putBack);
+    for (const final of ['h', 'l']) parser.registerCsiHandler({ prefix: '?', final }, savesCursor);
+    parser.registerCsiHandler({ intermediates: '!', final: 'p' }, putBack);
     this.term.onData((d) => this.onReply.fire(d));
     this.term.onBinary((d) => this.onReply.fire(d));
     this.term.onWriteParsed(() => (this.changed = true));
@@ -626,11 +703,85 @@ export class TermModel {
     return true;
   }
 
+  /**
+   * Output that is not plain has come after a flood whose history was let
+   * go (or can be now): set the history aside instead of rebuilding it.
+   * Rebuilding means parsing a history's worth of output again, tens of ms
+   * (a cold 2000 lines: ~50), and it would hold up that output: most often
+   * someone's first keystroke after the flood. The emulator goes on with
+   * the screen it has, exact, and its own lines pile up above it; the
+   * history set aside goes above those when someone reads the history
+   * (restoreShed). True when it was set aside.
+   */
+  private freezeRun(): boolean {
+    const run = this.run;
+    const b = this.core.buffer;
+    // Only with the screen exact: nothing owed since a skip, nothing cut off.
+    if (!run || this.historyExact || this.debt !== 0 || this.partial || b !== this.core.buffers.normal) return false;
+    if (!this.shedHistory()) return false;
+    this.dropShed(); // cannot be one: a run that let its history go holds a history's worth
+    this.shed = {
+      run,
+      setup: this.snapshot(0),
+      buffer: b,
+      cols: this.term.cols,
+      rows: this.term.rows,
+      // Lines dropped off the top: the emulator's own lines fill the history, pushing out the rest.
+      trims: b.lines.onTrim(() => this.dropShed()),
+    };
+    this.run = undefined;
+    this.historyExact = true;
+    if (this.historyTimer) {
+      clearTimeout(this.historyTimer);
+      this.historyTimer = undefined;
+    }
+    return true;
+  }
+
+  /**
+   * Put the history set aside back above the emulator's lines: parse its
+   * run in a scratch emulator set up as the terminal was where the run
+   * ended, take the lines it leaves above its screen (that screen is where
+   * the emulator's lines begin), and keep as many as the history holds.
+   */
+  private restoreShed(shed: Shed): void {
+    this.dropShed();
+    const b = this.core.buffers.normal;
+    if (b !== shed.buffer || this.term.cols !== shed.cols || this.term.rows !== shed.rows) return; // cannot happen: resets drop it, resizes restore it first
+    const t0 = performance.now();
+    const scratch = newEmulator(shed.cols, shed.rows, this.term.options.scrollback ?? 0);
+    try {
+      feedNow(scratch, shed.setup);
+      replayRun(scratch, shed.run);
+      const sb = (scratch as unknown as { _core: XCore })._core.buffers.normal;
+      const lines: XLine[] = [];
+      for (let i = 0; i < sb.ybase; i++) lines.push(sb.lines.get(i)!);
+      const above = lines.length;
+      for (let i = 0; i < b.lines.length; i++) lines.push(b.lines.get(i)!);
+      const cut = Math.max(0, lines.length - (b.lines as unknown as XLineRing).maxLength);
+      replaceLines(b, cut > 0 ? lines.slice(cut) : lines);
+      b.ybase += above - cut;
+      b.ydisp += above - cut;
+      this.parsedBytes += shed.run.bytes + shed.run.sgr.length;
+      this.changed = true;
+      trace?.(`model: history set aside put back, ${above - cut} lines from ${shed.run.bytes} bytes in ${(performance.now() - t0).toFixed(1)} ms`);
+    } finally {
+      scratch.dispose();
+    }
+  }
+
   /** Give up the run of plain output and the history it would rebuild (a reset). */
   private dropRun(): void {
     this.run = undefined;
     this.dropBase();
+    this.dropShed();
     this.historyExact = true;
+  }
+
+  /** Forget the history set aside (erased, reset, or pushed out by what came since). */
+  private dropShed(): void {
+    this.shed?.trims.dispose();
+    this.shed = undefined;
   }
 
   private dropBase(): void {
@@ -681,13 +832,20 @@ export class TermModel {
 
   /** Give up the run of plain output, rebuilding the history from it first if it must be. */
   private endRun(): void {
-    this.ensureHistory();
+    this.rebuildRun();
     this.run = undefined;
     this.dropBase();
     if (this.historyTimer) {
       clearTimeout(this.historyTimer);
       this.historyTimer = undefined;
     }
+  }
+
+  /** Make the history exact before it is read: the run's, then any set aside above it. Only at a chunk boundary. */
+  private ensureHistory(): void {
+    if (this.parsing) return;
+    this.rebuildRun();
+    if (this.shed) this.restoreShed(this.shed);
   }
 
   /**
@@ -697,22 +855,14 @@ export class TermModel {
    * came before out of the history, so the model ends where parsing every
    * byte would have left it, screen and all. Only at a chunk boundary.
    */
-  private ensureHistory(): void {
+  private rebuildRun(): void {
     if (this.historyExact || this.parsing) return;
     const run = this.run;
     if (!run) return; // cannot happen: the history is inexact only while a run is kept
     this.historyExact = true;
     if (this.base) this.restoreBase(this.base);
-    const ih = this.core._inputHandler;
-    ih._parser.reset();
-    ih._utf8Decoder.clear();
-    ih._stringDecoder.clear();
-    const pen = ih._curAttrData;
-    pen.fg = run.start.fg;
-    pen.bg = run.start.bg;
-    pen.extended = run.start.extended.clone();
-    if (run.sgr !== '') this.feed(run.sgr);
-    for (const chunk of run) this.feed(chunk);
+    this.parsedBytes += run.bytes + run.sgr.length;
+    replayRun(this.term, run);
     // Whatever was owed or carried is in what was parsed.
     this.debt = 0;
     this.debtLines = undefined;
@@ -720,13 +870,6 @@ export class TermModel {
     this.partial = undefined;
     this.partialState = undefined;
     this.changed = true;
-  }
-
-  /** Parse at once, outside the queue. */
-  private feed(data: Uint8Array | string): void {
-    this.parsedBytes += data.length;
-    this.core._writeBuffer.handleUserInput();
-    this.term.write(data);
   }
 
   /**
@@ -743,7 +886,7 @@ export class TermModel {
     }
     const plain = from !== undefined && op.scan !== undefined && op.scan.plain;
     if (this.run) {
-      if (!plain) this.endRun();
+      if (!plain && !this.freezeRun()) this.endRun();
       return;
     }
     if (!plain || op.part || op.whole || !this.exactAtRest()) return;
@@ -772,8 +915,12 @@ export class TermModel {
       return;
     }
     run.add(data, scan);
-    // Trimmed, the run holds a history's worth of lines: it no longer needs its start.
-    if (this.base && !run.whole) this.dropBase();
+    // Trimmed, the run holds a history's worth of lines: it no longer needs
+    // its start, and nothing from before it stays in the history.
+    if (!run.whole) {
+      this.dropBase();
+      this.dropShed();
+    }
     if (run.overgrown) this.endRun();
   }
 
@@ -789,6 +936,7 @@ export class TermModel {
         this.payDebt(undefined);
         this.applyCarry();
         if (this.run) this.endRun();
+        if (this.shed) this.restoreShed(this.shed); // reflowed with the rest of the history
         this.inflight.shift();
         if (op.cols !== this.term.cols || op.rows !== this.term.rows) {
           this.term.resize(op.cols, op.rows);
@@ -1156,6 +1304,7 @@ export class TermModel {
     if (this.quietTimer) clearTimeout(this.quietTimer);
     if (this.historyTimer) clearTimeout(this.historyTimer);
     this.run = undefined;
+    this.dropShed();
     this.queue = [];
     this.head = 0;
     this.snapshotWaiters = [];

@@ -632,6 +632,86 @@ test('after a flood stops, the emulator lets its history go and keeps the output
   parse.dispose();
 });
 
+/** A flood given to a skipping model and a parsing one, and the skipping one's history let go once it stops. */
+async function shedAfterFlood(t: { is(a: unknown, b: unknown, m?: string): void }, seed: number, lead?: string): Promise<{ skip: TermModel; parse: TermModel; rows: number }> {
+  const rows = 10;
+  const parts = chunks(prng(seed), enc(logLines(0, 6000)), 4000);
+  const { skip, parse } = await skipAndParse(parts, { cols: 60, rows, scrollback: 300 }, 100, lead);
+  const deadline = Date.now() + 10_000;
+  while (skip.linesHeld > rows && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.is(skip.linesHeld, rows, 'the history let go');
+  return { skip, parse, rows };
+}
+
+test('output that is not plain after a flood parses at once: the history is set aside, not rebuilt; read, it is exact', async (t) => {
+  // Each a first thing after a flood: a key that rings the bell, a screen
+  // cleared with text under it, a cursor move and more lines than the
+  // history holds, `clear` (ED 3), a full reset. A cursor saved and
+  // restored (as a full-screen program does) puts the history back first:
+  // where xterm.js restores it to depends on how full the history is.
+  const tails: [string, string, boolean][] = [
+    ['a bell, then a key', '\x07a', false],
+    ['a cleared screen, a few lines', `\x1b[2J\x1b[Hcleared\r\n${logLines(7000, 7040)}`, false],
+    ['a cursor move, then more lines than the history', `\x1b[3;5Hmoved\r\n${logLines(7000, 7400)}`, false],
+    ['clear (ED 3)', `\x1b[H\x1b[2J\x1b[3J${logLines(7000, 7005)}`, false],
+    ['a full reset (RIS)', `\x1bc${logLines(7000, 7005)}`, false],
+    ['a full-screen program', `\x1b[?1049h\x1b[H\x1b[2Jvim\x1b[5;1H~\x1b[?1049l${logLines(7000, 7020)}`, true],
+    ['a cursor saved, lines, the cursor restored', `\x1b[4;7H\x1b7\x1b[10;1H${logLines(7000, 7003)}\x1b8here`, true],
+  ];
+  for (const [what, tail, putBack] of tails) {
+    const { skip, parse, rows } = await shedAfterFlood(t, 21);
+    const before = skip.parsedBytes;
+    for (const m of [skip, parse]) m.write(enc(tail));
+    await flushed(skip);
+    await flushed(parse);
+    if (putBack) t.true(skip.parsedBytes - before > enc(tail).length, `${what}: the history put back`);
+    else t.is(skip.parsedBytes - before, enc(tail).length, `${what}: only what came is parsed, the history not rebuilt`);
+    for (let y = 0; y < rows; y++) t.is(skip.lineText(y), parse.lineText(y), `${what}: screen row ${y}`);
+    t.is(state(skip), state(parse), `${what}: read, the history is exact`);
+    skip.dispose();
+    parse.dispose();
+  }
+});
+
+test('a history set aside is put back as it was parsed: under the modes, character sets and tab stops of its time, changed since', async (t) => {
+  // DEC line drawing in G0, insert mode, no autowrap, tab stops every 4:
+  // a flood's text looks different under each, and the text after it
+  // changes them all back.
+  const lead = '\x1b(0\x1b[4h\x1b[?7l\x1b[3g\x1b[5G\x1bH\x1b[9G\x1bH\x1b[13G\x1bH\r';
+  const { skip, parse } = await shedAfterFlood(t, 22, lead);
+  const tail = `\x1b(B\x1b[4l\x1b[?7h\x1b[3g\x1b[5;1H${'x'.repeat(70)}\r\n`;
+  for (const m of [skip, parse]) m.write(enc(tail));
+  await flushed(skip);
+  await flushed(parse);
+  t.is(state(skip), state(parse));
+  skip.dispose();
+  parse.dispose();
+});
+
+test('a history set aside, then another flood, a resize, a snapshot: each reader sees it exact', async (t) => {
+  for (const next of ['short flood', 'long flood', 'resize', 'snapshot then more']) {
+    const { skip, parse } = await shedAfterFlood(t, 23);
+    for (const m of [skip, parse]) m.write(enc('\x1b[5;1Hnot plain\r\n'));
+    await flushed(skip);
+    await flushed(parse);
+    if (next === 'short flood' || next === 'long flood') {
+      const more = chunks(prng(24), enc(logLines(8000, next === 'short flood' ? 8150 : 9000)), 3000);
+      await inBacklogs(skip, more, 20);
+      more.forEach((p) => parse.write(p));
+    } else if (next === 'resize') {
+      for (const m of [skip, parse]) m.resize(50, 12);
+    } else {
+      t.is(skip.snapshot(1000), parse.snapshot(1000));
+      for (const m of [skip, parse]) m.write(enc(logLines(9000, 9010)));
+    }
+    await flushed(skip);
+    await flushed(parse);
+    t.is(state(skip), state(parse), next);
+    skip.dispose();
+    parse.dispose();
+  }
+});
+
 test('after a flood of long lines the history is rebuilt on its own (it is the smaller), and the output let go', async (t) => {
   const long = (n: number): string => `\x1b[3${n % 8}m${String(n).padStart(6, '0')}${'x'.repeat(1000)}\x1b[0m\r\n`;
   let text = '';
