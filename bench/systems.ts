@@ -76,7 +76,7 @@ export function snapshotCli(dir: string, root = ROOT): string {
   const skip = new Set([path.join(root, 'dist', 'test'), path.join(root, 'dist', 'bench')]);
   fs.cpSync(path.join(root, 'dist'), path.join(cli, 'dist'), { recursive: true, filter: (src) => !skip.has(src) });
   fs.copyFileSync(path.join(root, 'package.json'), path.join(cli, 'package.json'));
-  // The native module (native/memory.c), where this build has it.
+  // The native module (native/memory.cc), where this build has it.
   const native = path.join('build', 'Release', 'memory.node');
   if (fs.existsSync(path.join(root, native))) {
     fs.mkdirSync(path.dirname(path.join(cli, native)), { recursive: true });

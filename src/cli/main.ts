@@ -205,6 +205,9 @@ function exit(code: number): void {
 
 /** Run the CLI with these arguments (process.argv without node and the script). */
 export async function main(argv: string[]): Promise<void> {
+  // The bundle is minified: with SHARETERM_DEBUG, stacks are mapped back to
+  // our source files by the source maps shipped beside it (parsed only then).
+  if (process.env.SHARETERM_DEBUG) process.setSourceMapsEnabled(true);
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
   // A message to a terminal that has gone away (EIO after a hangup) cannot be

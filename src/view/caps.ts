@@ -141,6 +141,14 @@ interface Terminfo {
  * silencing console and stderr around it hides nothing else.
  */
 function readTerminfo(term: string): Terminfo | undefined {
+  if (!terminfos.has(term)) terminfos.set(term, loadTerminfo(term));
+  return terminfos.get(term);
+}
+
+/** Entries read so far (a process reads one or two), so blessed is loaded once per entry at most. */
+const terminfos = new Map<string, Terminfo | undefined>();
+
+function loadTerminfo(term: string): Terminfo | undefined {
   const mute = (): boolean => true;
   const saved = {
     error: console.error,
@@ -155,8 +163,15 @@ function readTerminfo(term: string): Terminfo | undefined {
     // Loaded here, not at the top: blessed costs tens of milliseconds and
     // only a viewer needs it.
     const require = createRequire(import.meta.url);
-    const Tput = require('blessed/lib/tput.js') as TputCtor;
-    tp = new Tput({ terminal: term, extended: true });
+    const had = new Set(Object.keys(require.cache));
+    try {
+      const Tput = require('blessed/lib/tput.js') as TputCtor;
+      tp = new Tput({ terminal: term, extended: true });
+    } finally {
+      // Let blessed's modules go once read: kept, their source and code
+      // (~0.3 MB) would stay for the life of the process for one lookup.
+      for (const k of Object.keys(require.cache)) if (!had.has(k)) delete require.cache[k];
+    }
   } catch {
     return undefined;
   } finally {

@@ -171,6 +171,17 @@ test.serial('share: an internal crash while drawing puts the terminal back; exit
     closing: [/^shareterm: internal error: test fault injected by SHARETERM_TEST_FAULT \(SHARETERM_DEBUG=1 shows more; please report it\)$/],
   }));
 
+test.serial('share: with SHARETERM_DEBUG an internal crash also prints its stack, naming our source files (the minified bundle is mapped back)', async (t) => {
+  const dir = tempDir('shareterm-restore-');
+  const { listen, port, fingerprint } = await listenOn(dir);
+  const share = shareTo(dir, port, fingerprint, { recorded: true, env: { ...FAULT, SHARETERM_DEBUG: '1' } });
+  await bothAttached(share, listen);
+  process.kill(await pidOf(share), 'SIGUSR2');
+  t.is(await recordedExit(share), 70, 'exit status');
+  await share.waitFor(/at .*src\/view\/tty\.ts:\d+/, 'a stack frame in src/view/tty.ts');
+  t.pass();
+});
+
 test.serial('listen: the shell exiting puts the terminal back; --once exits 0', (t) =>
   listenEnds(t, {
     end: (e) => e.share.type('\r'),

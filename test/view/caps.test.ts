@@ -2,6 +2,8 @@
 // misreads terminfo, COLORTERM adds direct colour, the locale decides UTF-8,
 // and reading terminfo never prints anything.
 import test from 'ava';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { detectCaps, type Caps } from '../../src/view/caps.js';
@@ -90,4 +92,12 @@ test('reading terminfo prints nothing, even for entries blessed cannot compile (
   });
   t.is(stderr, '');
   t.is(stdout, 'ok');
+});
+
+test("blessed's terminfo reader is let go once an entry is read, and an entry is read once", (t) => {
+  const loaded = (): string[] => Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes(`blessed${path.sep}lib`));
+  const first = detectCaps({ TERM: 'xterm-256color', LANG: 'C.UTF-8' });
+  t.deepEqual(loaded(), [], 'no blessed module stays loaded');
+  t.is(first.colors, 256);
+  t.deepEqual(detectCaps({ TERM: 'xterm-256color', LANG: 'C.UTF-8' }), first, 'the same answer again');
 });

@@ -2,15 +2,16 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { mallocTrim } from '../../src/lib/malloc-trim.js';
+import { mallocTrim, pressureCollection } from '../../src/lib/native-memory.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const module = pathToFileURL(path.join(here, '..', '..', 'src', 'lib', 'malloc-trim.js')).href;
+const module = pathToFileURL(path.join(here, '..', '..', 'src', 'lib', 'native-memory.js')).href;
 
 test('the native module is built and loads (glibc)', (t) => {
   const trim = mallocTrim();
   t.is(typeof trim, 'function', 'build/Release/memory.node (npm ci builds it with node-gyp)');
   t.is(typeof trim?.(), 'boolean');
+  t.is(typeof pressureCollection(), 'function');
 });
 
 // In a fresh process: 200 buffers of 60 kB in the C heap, each followed by a
@@ -41,4 +42,34 @@ test('trimming gives back the free holes in the C heap', (t) => {
   t.true(o.released, 'malloc_trim says it gave memory back');
   const mb = (n: number): string => (n / 1e6).toFixed(1);
   t.true(o.before - o.after > 6e6, `RSS ${mb(o.before)} -> ${mb(o.after)} MB: 12 MB of holes freed, at least half given back`);
+});
+
+// In a fresh process: a large function run once, then nothing but
+// collections. Those V8 makes under memory pressure age its bytecode and let
+// it go after five; `gc()`'s are forced collections, which V8 never lets
+// age code.
+test('memory-pressure collections let go of code that no longer runs; gc() does not', (t) => {
+  const run = (how: 'pressure' | 'gc'): { before: number; after: number } => {
+    const script = `
+      import v8 from 'node:v8';
+      import { pressureCollection } from ${JSON.stringify(module)};
+      const bytecode = () => v8.getHeapCodeStatistics().bytecode_and_metadata_size;
+      let body = 'let s = 0;';
+      for (let i = 0; i < 3000; i++) body += 's += (a * ' + i + ') ^ (b + ' + i + ');';
+      new Function('a', 'b', body + 'return s;')(1, 2);
+      const collect = ${JSON.stringify(how)} === 'gc' ? gc : pressureCollection();
+      collect();
+      const before = bytecode();
+      for (let i = 0; i < 8; i++) collect();
+      console.log(JSON.stringify({ before, after: bytecode() }));
+    `;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    t.is(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { before: number; after: number };
+  };
+  const kb = (n: number): string => (n / 1e3).toFixed(0);
+  const p = run('pressure');
+  t.true(p.before - p.after > 100e3, `pressure: bytecode ${kb(p.before)} -> ${kb(p.after)} kB: the function's let go`);
+  const g = run('gc');
+  t.true(g.before - g.after < 20e3, `gc(): bytecode ${kb(g.before)} -> ${kb(g.after)} kB: kept`);
 });
