@@ -105,11 +105,12 @@ the throughput flood, and \`VmRSS\` again ${st.settleSeconds} s after them (idle
 A node process is not idle 1 s after start-up: V8 still holds start-up garbage
 and a young generation grown for it, and gives them back once the process is
 quiet (V8's own memory reducer ~8 s after start-up; after a burst, shareterm
-asks for it, then trims the C heap with \`malloc_trim\`, src/lib/idle-gc.ts).
+asks for V8's memory-pressure collections, which also let go of code that
+no longer runs, then trims the C heap with \`malloc_trim\`, src/lib/idle-gc.ts).
 After a flood, share keeps its history as the output that rebuilds it
 (~250 KB here) instead of as xterm.js's lines (12 bytes a cell and a few
-objects a line: ~3.7 MB for 2000 lines of 120), until someone reads it or
-output that is not plain text comes (src/mux/term.ts, shedHistory).
+objects a line: ~3.7 MB for 2000 lines of 120), until someone reads it
+(src/mux/term.ts, shedHistory and freezeRun).
 MB are 10^6 bytes.
 
 **Start-up.** Wall time of \`node bin/shareterm.js --help\` and of \`node -e 0\`,
