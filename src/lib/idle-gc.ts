@@ -175,9 +175,8 @@ export class IdleCollector {
 }
 
 /**
- * The memory-pressure collection (native), or else `gc()`'s; the native
- * module is loaded at the first collection, not at start-up. Undefined
- * when neither can be had.
+ * The memory-pressure collection (native), or else `gc()`'s, or else none;
+ * the native module is loaded at the first collection, not at start-up.
  */
 function defaultCollection(): (() => void) | undefined {
   const gc = fullCollection();
