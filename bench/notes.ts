@@ -108,7 +108,7 @@ quiet (V8's own memory reducer ~8 s after start-up; after a burst, shareterm
 asks for V8's memory-pressure collections, which also let go of code that
 no longer runs, then trims the C heap with \`malloc_trim\`, src/lib/idle-gc.ts).
 After a flood, share keeps its history as the output that rebuilds it
-(~250 KB here) instead of as xterm.js's lines (12 bytes a cell and a few
+(~250 KB here, held deflated: ~70 KB) instead of as xterm.js's lines (12 bytes a cell and a few
 objects a line: ~3.7 MB for 2000 lines of 120), until someone reads it
 (src/mux/term.ts, shedHistory and freezeRun).
 MB are 10^6 bytes.

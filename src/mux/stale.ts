@@ -18,6 +18,8 @@
 // always parsed, never skipped, so the modes it sets are never lost.
 
 /** Where the scanner is at a chunk boundary: inside a sequence or a character, or at rest. */
+import zlib from 'node:zlib';
+
 export interface ScanState {
   /** 0: ground; 1: after ESC; 2: in a CSI's parameters; 3: in a private mode CSI's (after `?`); 4: right after CSI. */
   esc: 0 | 1 | 2 | 3 | 4;
@@ -344,6 +346,8 @@ export class PlainRun<P> {
   private chunks: (Uint8Array | string)[] = [];
   private scans: ChunkScan[] = [];
   private head = 0;
+  /** The chunks from `head` on, compressed (see pack); their slots in `chunks` are empty. */
+  private packed: { data: Uint8Array; lengths: number[] } | undefined;
   private readonly lines = new LineCounter();
   private size = 0;
   private trimmed = false;
@@ -378,9 +382,57 @@ export class PlainRun<P> {
     return this.size > RUN_BYTES_MAX;
   }
 
-  /** The chunks, oldest first. */
+  /** Bytes it takes to hold the output: what `bytes` counts, less what packing saved. */
+  get heldBytes(): number {
+    if (!this.packed) return this.size;
+    let unpacked = 0;
+    for (const n of this.packed.lengths) unpacked += n;
+    return this.size - unpacked + this.packed.data.length;
+  }
+
+  /** The chunks, oldest first, as they came (cut where they were cut). */
   *[Symbol.iterator](): IterableIterator<Uint8Array | string> {
-    for (let i = this.head; i < this.chunks.length; i++) yield this.chunks[i]!;
+    let i = this.head;
+    if (this.packed) {
+      const all = zlib.inflateRawSync(this.packed.data);
+      let at = 0;
+      for (const n of this.packed.lengths) {
+        yield all.subarray(at, at + n);
+        at += n;
+        i++;
+      }
+    }
+    for (; i < this.chunks.length; i++) yield this.chunks[i]!;
+  }
+
+  /**
+   * Compress what it holds, while nobody reads it (a flood's history let go
+   * is ~220 kB of coloured text; deflated, ~40 kB). Reading it, or trimming
+   * it, inflates it again. Only byte chunks: a string chunk cut inside a
+   * surrogate pair would not survive UTF-8.
+   */
+  pack(): void {
+    if (this.packed || this.head >= this.chunks.length) return;
+    const parts: Uint8Array[] = [];
+    for (let i = this.head; i < this.chunks.length; i++) {
+      const c = this.chunks[i]!;
+      if (typeof c === 'string') return;
+      parts.push(c);
+    }
+    this.packed = { data: zlib.deflateRawSync(Buffer.concat(parts)), lengths: parts.map((c) => c.length) };
+    for (let i = this.head; i < this.chunks.length; i++) this.chunks[i] = undefined as unknown as Uint8Array;
+  }
+
+  private unpack(): void {
+    const packed = this.packed;
+    if (!packed) return;
+    this.packed = undefined;
+    const all = zlib.inflateRawSync(packed.data);
+    let at = 0;
+    packed.lengths.forEach((n, j) => {
+      this.chunks[this.head + j] = all.slice(at, at + n);
+      at += n;
+    });
   }
 
   /** Add the next chunk of the stream (plain, scanned from where the last one ended). */
@@ -397,6 +449,7 @@ export class PlainRun<P> {
    * at rest, carrying their pen changes into `sgr`.
    */
   private trim(): void {
+    this.unpack();
     // Walking back: lines counted from chunk k on (from its first CR) and all LFs from k on.
     let from = 0;
     let all = 0;

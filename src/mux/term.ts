@@ -692,6 +692,7 @@ export class TermModel {
     // The run holds enough lines to fill the whole history when rebuilt.
     const rebuilt = (this.term.options.scrollback ?? 0) * (this.term.cols * HISTORY_CELL_BYTES + HISTORY_LINE_BYTES);
     if (run.bytes * 2 > rebuilt) return false; // long lines: the rebuilt history is the smaller
+    run.pack(); // compressed until someone reads the history
     if (b.ybase === 0) return true;
     const shed = b.ybase;
     const screen: XLine[] = [];
@@ -699,7 +700,7 @@ export class TermModel {
     replaceLines(b, screen);
     b.ybase = 0;
     b.ydisp = 0;
-    trace?.(`model: ${shed} lines of history let go, kept as ${run.bytes} bytes of output (rebuilt: ~${(rebuilt / 1e6).toFixed(1)} MB)`);
+    trace?.(`model: ${shed} lines of history let go, kept as ${run.bytes} bytes of output in ${run.heldBytes} (rebuilt: ~${(rebuilt / 1e6).toFixed(1)} MB)`);
     return true;
   }
 

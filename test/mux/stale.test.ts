@@ -5,7 +5,7 @@
 import test from 'ava';
 import net from 'node:net';
 import { TermModel, type StreamItem } from '../../src/mux/term.js';
-import { scanChunk, sgrText, AT_REST, LineCounter, linesToForget } from '../../src/mux/stale.js';
+import { scanChunk, sgrText, AT_REST, LineCounter, linesToForget, PlainRun } from '../../src/mux/stale.js';
 import { prng, pick } from '../view/helpers.js';
 import { createGrid } from '../../src/mux/grid.js';
 
@@ -630,6 +630,36 @@ test('after a flood stops, the emulator lets its history go and keeps the output
   }
   skip.dispose();
   parse.dispose();
+});
+
+test('a run packed while nobody reads it: held compressed, given back as it came, chunk by chunk, and trimmed as if never packed', (t) => {
+  const fold = (pen: string, sgr: string): string => pen + sgr;
+  const packed = new PlainRun<string>('', 300, fold);
+  const plain = new PlainRun<string>('', 300, fold);
+  const feed = (from: number, to: number): void => {
+    const bytes = enc(logLines(from, to));
+    let state = AT_REST;
+    for (const c of chunks(prng(from), bytes, 4000)) {
+      const scan = scanChunk(c, state);
+      state = scan.end!;
+      for (const run of [packed, plain]) run.add(c, scan);
+    }
+  };
+  const same = (what: string): void => {
+    t.deepEqual([...packed].map((c) => Buffer.from(c as Uint8Array).toString('hex')), [...plain].map((c) => Buffer.from(c as Uint8Array).toString('hex')), what);
+    t.is(packed.sgr, plain.sgr, `${what}: pen changes carried`);
+    t.is(packed.bytes, plain.bytes, `${what}: bytes`);
+  };
+  feed(0, 700);
+  packed.pack();
+  t.true(packed.heldBytes * 3 < packed.bytes, `held ${packed.heldBytes} of ${packed.bytes} bytes`);
+  t.is(plain.heldBytes, plain.bytes);
+  same('packed');
+  feed(700, 720); // more after it: held as they came
+  same('more added');
+  feed(720, 2000); // enough to trim the front
+  t.false(packed.whole);
+  same('trimmed');
 });
 
 /** A flood given to a skipping model and a parsing one, and the skipping one's history let go once it stops. */
