@@ -26,8 +26,7 @@
 // (2 MiB over the lowest it was while quiet) though V8's heap has not:
 // listen's heap barely grows in a flood, its C heap does.
 
-import v8 from 'node:v8';
-import vm from 'node:vm';
+import { createRequire } from 'node:module';
 import { trace } from './debug.js';
 import { mallocTrim, pressureCollection } from './native-memory.js';
 
@@ -106,7 +105,7 @@ export class IdleCollector {
       const u = process.cpuUsage();
       return u.user + u.system;
     });
-    this.heapBytes = opts.heapBytes ?? ((): number => v8.getHeapStatistics().total_heap_size);
+    this.heapBytes = opts.heapBytes ?? ((): number => process.memoryUsage().heapTotal);
     this.collect = opts.collect ?? defaultCollection();
     this.trim = 'trim' in opts ? opts.trim : (): boolean => mallocTrim()?.() ?? false;
     this.rssBytes = opts.rssBytes ?? ((): number => process.memoryUsage.rss());
@@ -179,10 +178,9 @@ export class IdleCollector {
  * the native module is loaded at the first collection, not at start-up.
  */
 function defaultCollection(): (() => void) | undefined {
-  const gc = fullCollection();
   let collect: (() => void) | undefined;
   return (): void => {
-    collect ??= pressureCollection() ?? gc ?? ((): void => {});
+    collect ??= pressureCollection() ?? fullCollection() ?? ((): void => {});
     collect();
   };
 }
@@ -194,6 +192,11 @@ function defaultCollection(): (() => void) | undefined {
  */
 function fullCollection(): (() => void) | undefined {
   try {
+    // Required here, not imported: node:v8 and node:vm load ~15 internal
+    // modules (~0.2 MB resident) that only this fallback needs.
+    const require = createRequire(import.meta.url);
+    const v8 = require('node:v8') as typeof import('node:v8');
+    const vm = require('node:vm') as typeof import('node:vm');
     v8.setFlagsFromString('--expose-gc');
     const gc: unknown = vm.runInNewContext('gc');
     v8.setFlagsFromString('--no-expose-gc');

@@ -5,7 +5,6 @@
 // `share`, `verify` and a listener with an identity never load it.
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -132,7 +131,9 @@ async function generatePair(
  * memory its allocator touched stays with the process: a listener that made
  * its identity on start-up stayed 2.5 MB larger than one that loaded it.)
  */
-function generateInChild(attrs: Parameters<typeof Generate>[0], opts: GenerateOptions): Promise<Pair> {
+async function generateInChild(attrs: Parameters<typeof Generate>[0], opts: GenerateOptions): Promise<Pair> {
+  // Imported here: a listener whose identity exists never needs it (node:child_process loads node:dgram and more).
+  const { spawn } = await import('node:child_process');
   const modulePath = createRequire(import.meta.url).resolve('selfsigned');
   const script = `let input = '';
     process.stdin.setEncoding('utf8');

@@ -4,6 +4,7 @@
 // families is consulted whenever the entry it loaded is not the one asked for.
 
 import { createRequire } from 'node:module';
+import assert from '../lib/assert.js';
 import type { ColorCount } from './sgr.js';
 
 /** Capabilities of the terminal a viewer draws on. */
@@ -148,6 +149,28 @@ function readTerminfo(term: string): Terminfo | undefined {
 /** Entries read so far (a process reads one or two), so blessed is loaded once per entry at most. */
 const terminfos = new Map<string, Terminfo | undefined>();
 
+/**
+ * What blessed's tput.js requires besides path and fs, put in require's
+ * cache under the builtins' names (Node looks there first for a name without
+ * `node:`; the entries go with blessed's own once it is read). node:assert
+ * and node:child_process (which loads node:dgram) would otherwise load ~40
+ * internal modules, ~0.6 MB resident for the life of the process, for
+ * assertions on the entry's layout and a Windows-only `chcp`.
+ */
+function standIns(cache: NodeJS.Dict<NodeJS.Module>): void {
+  const builtin = createRequire(import.meta.url);
+  let childProcess: object | undefined;
+  const entries: Record<string, unknown> = {
+    assert,
+    // Forwarded on first use: only Windows uses it (GetConsoleCP).
+    child_process: new Proxy({}, { get: (_, key) => Reflect.get((childProcess ??= builtin('node:child_process') as object), key) }),
+  };
+  for (const [id, exports] of Object.entries(entries)) {
+    if (cache[id]) continue;
+    cache[id] = { id, filename: id, exports, loaded: true, children: [], paths: [] } as unknown as NodeJS.Module;
+  }
+}
+
 function loadTerminfo(term: string): Terminfo | undefined {
   const mute = (): boolean => true;
   const saved = {
@@ -165,6 +188,7 @@ function loadTerminfo(term: string): Terminfo | undefined {
     const require = createRequire(import.meta.url);
     const had = new Set(Object.keys(require.cache));
     try {
+      standIns(require.cache);
       const Tput = require('blessed/lib/tput.js') as TputCtor;
       tp = new Tput({ terminal: term, extended: true });
     } finally {

@@ -98,6 +98,9 @@ test("blessed's terminfo reader is let go once an entry is read, and an entry is
   const loaded = (): string[] => Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes(`blessed${path.sep}lib`));
   const first = detectCaps({ TERM: 'xterm-256color', LANG: 'C.UTF-8' });
   t.deepEqual(loaded(), [], 'no blessed module stays loaded');
+  const cache = createRequire(import.meta.url).cache;
+  t.is(cache['assert'], undefined, "the stand-in for node:assert went with blessed's modules");
+  t.is(cache['child_process'], undefined, 'so did the one for node:child_process');
   t.is(first.colors, 256);
   t.deepEqual(detectCaps({ TERM: 'xterm-256color', LANG: 'C.UTF-8' }), first, 'the same answer again');
 });
