@@ -1,7 +1,7 @@
 {
   'targets': [
     {
-      # native/memory.cc: malloc_trim and V8's memory-pressure collection for src/lib/idle-gc.ts.
+      # native/memory.cc: malloc_trim, the arena cap and V8's memory-pressure collection (src/lib/native-memory.ts).
       'target_name': 'memory',
       'sources': ['native/memory.cc'],
       'defines': ['NAPI_VERSION=8'],

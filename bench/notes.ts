@@ -113,7 +113,7 @@ objects a line: ~3.7 MB for 2000 lines of 120), until someone reads it
 (src/mux/term.ts, shedHistory and freezeRun).
 MB are 10^6 bytes.
 
-**Start-up.** Wall time of \`node bin/shareterm.js --help\` and of \`node -e 0\`,
+**Start-up.** Wall time of \`node bin/shareterm.cjs --help\` and of \`node -e 0\`,
 interleaved, after one warm-up each; the difference of the medians.
 
 **Noise.** The machine has 2 cores and was shared with other work (see the

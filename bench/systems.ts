@@ -83,7 +83,7 @@ export function snapshotCli(dir: string, root = ROOT): string {
     fs.copyFileSync(path.join(root, native), path.join(cli, native));
   }
   fs.symlinkSync(fs.realpathSync(path.join(root, 'node_modules')), path.join(cli, 'node_modules'));
-  return path.join(cli, 'bin', 'shareterm.js');
+  return path.join(cli, 'bin', 'shareterm.cjs');
 }
 
 export interface StartOptions {

@@ -4,6 +4,7 @@
 // that command runs, so `--help` starts fast.
 
 import yargs, { type Argv } from 'yargs';
+import { capArenas } from '../lib/native-memory.js';
 import { UserError, isUserError } from './errors.js';
 import { VERSION } from './version.js';
 
@@ -205,9 +206,9 @@ function exit(code: number): void {
 
 /** Run the CLI with these arguments (process.argv without node and the script). */
 export async function main(argv: string[]): Promise<void> {
-  // The bundle is minified: with SHARETERM_DEBUG, stacks are mapped back to
-  // our source files by the source maps shipped beside it (parsed only then).
-  if (process.env.SHARETERM_DEBUG) process.setSourceMapsEnabled(true);
+  // First, before V8's helper threads have had work to do: they share the C
+  // heap's arenas rather than keep one each (src/lib/native-memory.ts).
+  capArenas();
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
   // A message to a terminal that has gone away (EIO after a hangup) cannot be

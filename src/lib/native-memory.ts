@@ -1,9 +1,9 @@
 // Our one native module (native/memory.cc, built by `npm ci` with node-gyp
-// as node-pty is): malloc_trim(0), to give the C heap's free pages back, and
+// as node-pty is): malloc_trim(0), to give the C heap's free pages back;
 // V8's memory-pressure collection, which also lets go of code that has not
-// run for a while (see there). Loaded on first use, never at start-up.
-// Where it was not built there is nothing to trim, and collections are
-// `gc()`'s (src/lib/idle-gc.ts).
+// run for a while; and the cap on glibc's arenas, set as the CLI starts (see
+// there). Where it was not built there is nothing to trim or cap, and
+// collections are `gc()`'s (src/lib/idle-gc.ts).
 
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +16,8 @@ interface NativeMemory {
   trim(): boolean;
   /** A full collection as under critical memory pressure: compacting, and ageing code. */
   pressure(): boolean;
+  /** mallopt(M_ARENA_MAX, n): true when set (false where there is no glibc). */
+  arenas(n: number): boolean;
 }
 
 let loaded: NativeMemory | null | undefined;
@@ -35,6 +37,15 @@ export function mallocTrim(): (() => boolean) | undefined {
 export function pressureCollection(): (() => void) | undefined {
   const m = native();
   return m && ((): void => void m.pressure());
+}
+
+/**
+ * Threads that have no C heap arena yet share the ones there are, from now
+ * on (MALLOC_ARENA_MAX=1, set from inside). Called first thing by the CLI,
+ * before V8's helper threads have had work to do. True when set.
+ */
+export function capArenas(): boolean {
+  return native()?.arenas(1) ?? false;
 }
 
 /** The package's root: the nearest directory above this module with our package.json. */
@@ -59,7 +70,7 @@ function load(): NativeMemory | null {
   try {
     if (!file) throw new Error('no package root');
     const m = createRequire(import.meta.url)(file) as Partial<NativeMemory>;
-    if (typeof m.trim !== 'function' || typeof m.pressure !== 'function') throw new Error('no trim() or pressure() in it');
+    if (typeof m.trim !== 'function' || typeof m.pressure !== 'function' || typeof m.arenas !== 'function') throw new Error('no trim(), pressure() or arenas() in it');
     return m as NativeMemory;
   } catch (e) {
     trace?.(`native-memory: not available (${file ?? 'no package root'}: ${(e as Error).message})`);

@@ -131,10 +131,11 @@ async function generatePair(
  * memory its allocator touched stays with the process: a listener that made
  * its identity on start-up stayed 2.5 MB larger than one that loaded it.)
  */
-async function generateInChild(attrs: Parameters<typeof Generate>[0], opts: GenerateOptions): Promise<Pair> {
-  // Imported here: a listener whose identity exists never needs it (node:child_process loads node:dgram and more).
-  const { spawn } = await import('node:child_process');
-  const modulePath = createRequire(import.meta.url).resolve('selfsigned');
+function generateInChild(attrs: Parameters<typeof Generate>[0], opts: GenerateOptions): Promise<Pair> {
+  // Required here: a listener whose identity exists never needs it (node:child_process loads node:dgram and more).
+  const require = createRequire(import.meta.url);
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  const modulePath = require.resolve('selfsigned');
   const script = `let input = '';
     process.stdin.setEncoding('utf8');
     process.stdin.on('data', (d) => (input += d));

@@ -3,7 +3,8 @@
 // listen are meant to run for hours within SPEC §5's memory figure; so the
 // builtins only a fallback, another platform or a dependency's self-checks
 // would use are left unloaded (src/lib/assert.ts, src/view/caps.ts,
-// src/lib/idle-gc.ts, src/tls/identity.ts).
+// src/lib/idle-gc.ts, src/tls/identity.ts, bin/shareterm.cjs), and threads
+// share the C heap's arenas (src/lib/native-memory.ts).
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,12 +13,18 @@ import { closeAllTerms, tempDir, until, type Term } from '../helpers/term.js';
 
 test.afterEach.always(closeAllTerms);
 
+/** Node's ES module loader: the CLI is a CommonJS bundle, so it never loads (bin/shareterm.cjs). */
+const ESM_LOADER = 'internal/modules/esm/loader';
+
 /**
  * Builtins a side may not load in a session like this one. listen's list is
  * shorter: net.Server's listen() loads node:cluster, which loads
  * node:child_process and node:dgram (Node 20), so they are not ours to leave.
  */
-const UNWANTED = { share: ['assert', 'child_process', 'dgram', 'v8', 'vm'], listen: ['assert', 'v8', 'vm'] };
+const UNWANTED = {
+  share: ['assert', 'child_process', 'dgram', 'v8', 'vm', ESM_LOADER],
+  listen: ['assert', 'v8', 'vm', ESM_LOADER],
+};
 
 /** The builtins `term`'s process has loaded, asked for with SIGUSR2 (the preload below answers). */
 async function builtins(term: Term, dir: string): Promise<Set<string>> {
@@ -28,7 +35,26 @@ async function builtins(term: Term, dir: string): Promise<Set<string>> {
   return new Set(names);
 }
 
-test.serial('a session loads no builtin it does not use: node:assert, v8, vm; share neither child_process nor dgram', async (t) => {
+/**
+ * glibc's thread arenas in process `pid`: each a 64 MiB-aligned, 64 MiB
+ * anonymous reservation whose used part is read-write.
+ */
+function threadArenas(pid: number): number {
+  const maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8').trim().split('\n').map((l) => {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ (\d+)\s*(.*)$/.exec(l)!;
+    return { lo: parseInt(m[1]!, 16), hi: parseInt(m[2]!, 16), perm: m[3]!, anon: m[4] === '0' && !m[5] };
+  });
+  let n = 0;
+  maps.forEach((a, i) => {
+    const b = maps[i + 1];
+    if (!a.anon || a.perm !== 'rw-p' || a.lo % 2 ** 26 !== 0) return;
+    const end = b && b.anon && b.lo === a.hi && b.perm === '---p' ? b.hi : a.hi;
+    if (end - a.lo === 2 ** 26) n++;
+  });
+  return n;
+}
+
+test.serial('a session loads no builtin it does not use (node:assert, v8, vm, the ES module loader; for share, child_process and dgram), and its threads share the C heap arenas', async (t) => {
   const dir = tempDir();
   // Written whole, then renamed, so the test never reads half a list.
   const preload = path.join(dir, 'modules.cjs');
@@ -62,5 +88,9 @@ test.serial('a session loads no builtin it does not use: node:assert, v8, vm; sh
     // The list is the real one: what every session needs is on it.
     for (const needed of ['tls', 'zlib', 'tty']) t.true(loaded.has(needed), `${side} loaded ${needed}`);
     t.deepEqual(UNWANTED[side].filter((m) => loaded.has(m)), [], `${side} loaded none of ${UNWANTED[side].join(', ')}`);
+    // The C heap's arenas are capped as the CLI starts (src/lib/native-memory.ts):
+    // V8's helper threads share what is there then, not one each (4 or more).
+    const arenas = threadArenas(term.pty.pid);
+    t.true(arenas <= 2, `${side} keeps ${arenas} thread arenas`);
   }
 });

@@ -13,7 +13,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root (tests run from dist/test/helpers). */
 export const ROOT = path.resolve(here, '../../..');
 /** The real CLI entry point. */
-export const BIN = path.join(ROOT, 'bin', 'shareterm.js');
+export const BIN = path.join(ROOT, 'bin', 'shareterm.cjs');
 
 export interface TermOptions {
   cols?: number;

@@ -2,7 +2,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { mallocTrim, pressureCollection } from '../../src/lib/native-memory.js';
+import { capArenas, mallocTrim, pressureCollection } from '../../src/lib/native-memory.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const module = pathToFileURL(path.join(here, '..', '..', 'src', 'lib', 'native-memory.js')).href;
@@ -12,6 +12,7 @@ test('the native module is built and loads (glibc)', (t) => {
   t.is(typeof trim, 'function', 'build/Release/memory.node (npm ci builds it with node-gyp)');
   t.is(typeof trim?.(), 'boolean');
   t.is(typeof pressureCollection(), 'function');
+  t.is(typeof capArenas, 'function');
 });
 
 // In a fresh process: 200 buffers of 60 kB in the C heap, each followed by a
@@ -72,4 +73,48 @@ test('memory-pressure collections let go of code that no longer runs; gc() does 
   t.true(p.before - p.after > 100e3, `pressure: bytecode ${kb(p.before)} -> ${kb(p.after)} kB: the function's let go`);
   const g = run('gc');
   t.true(g.before - g.after < 20e3, `gc(): bytecode ${kb(g.before)} -> ${kb(g.after)} kB: kept`);
+});
+
+// In a fresh process: four threads that each allocate 20,000 small C-heap
+// buffers. glibc gives each thread an arena of its own (a 64 MiB reservation
+// whose touched pages it keeps); once capped, threads share the arenas there
+// already are.
+test('capping the arenas makes new threads share the C heap arenas there are', (t) => {
+  const run = (cap: boolean): { capped: boolean; before: number; after: number } => {
+    const script = `
+      import fs from 'node:fs';
+      import { Worker } from 'node:worker_threads';
+      import { capArenas } from ${JSON.stringify(module)};
+      // A glibc thread arena: a 64 MiB-aligned, 64 MiB anonymous reservation, its used part read-write.
+      const arenas = () => {
+        const maps = fs.readFileSync('/proc/self/maps', 'utf8').trim().split('\\n').map((l) => {
+          const m = /^([0-9a-f]+)-([0-9a-f]+) (\\S+) \\S+ \\S+ (\\d+)\\s*(.*)$/.exec(l);
+          return { lo: parseInt(m[1], 16), hi: parseInt(m[2], 16), perm: m[3], anon: m[4] === '0' && !m[5] };
+        });
+        let n = 0;
+        for (let i = 0; i < maps.length; i++) {
+          const a = maps[i], b = maps[i + 1];
+          if (!a.anon || a.perm !== 'rw-p' || a.lo % (64 << 20) !== 0) continue;
+          const end = b && b.anon && b.lo === a.hi && b.perm === '---p' ? b.hi : a.hi;
+          if (end - a.lo === 64 << 20) n++;
+        }
+        return n;
+      };
+      const capped = ${cap} ? capArenas() : false;
+      const before = arenas();
+      await Promise.all(Array.from({ length: 4 }, () => new Promise((resolve) => {
+        const w = new Worker('const a = []; for (let i = 0; i < 20000; i++) a.push(Buffer.allocUnsafeSlow(200)); require("worker_threads").parentPort.postMessage(a.length)', { eval: true, execArgv: [] });
+        w.once('message', () => w.terminate().then(resolve));
+      })));
+      console.log(JSON.stringify({ capped, before, after: arenas() }));
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    t.is(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { capped: boolean; before: number; after: number };
+  };
+  const free = run(false);
+  t.true(free.after - free.before >= 4, `uncapped: ${free.before} -> ${free.after} thread arenas, one per new thread`);
+  const capped = run(true);
+  t.true(capped.capped, 'mallopt took the cap');
+  t.is(capped.after, capped.before, `capped: ${capped.before} -> ${capped.after} thread arenas`);
 });
