@@ -1,7 +1,7 @@
 // The `shareterm` command line: subcommands, flags and their help (the
 // manual), and the rule that a person's mistake is one line on stderr with a
-// non-zero exit, never a stack trace. Each command's code is loaded only when
-// that command runs, so `--help` starts fast.
+// non-zero exit, never a stack trace. Each command's modules are initialised
+// only when that command runs, so `--help` starts fast.
 
 import yargs, { type Argv } from 'yargs';
 import { capArenas } from '../lib/native-memory.js';
@@ -206,8 +206,8 @@ function exit(code: number): void {
 
 /** Run the CLI with these arguments (process.argv without node and the script). */
 export async function main(argv: string[]): Promise<void> {
-  // First, before V8's helper threads have had work to do: they share the C
-  // heap's arenas rather than keep one each (src/lib/native-memory.ts).
+  // First, while V8's helper threads have had little work: from here on they
+  // share the C heap's arenas rather than keep one each (src/lib/native-memory.ts).
   capArenas();
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);

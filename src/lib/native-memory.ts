@@ -41,8 +41,9 @@ export function pressureCollection(): (() => void) | undefined {
 
 /**
  * Threads that have no C heap arena yet share the ones there are, from now
- * on (MALLOC_ARENA_MAX=1, set from inside). Called first thing by the CLI,
- * before V8's helper threads have had work to do. True when set.
+ * on (as MALLOC_ARENA_MAX=1 would, set from inside). Called first thing by
+ * the CLI; by then Node's start has given one helper thread an arena, so
+ * there are two, not the env variable's one. True when set.
  */
 export function capArenas(): boolean {
   return native()?.arenas(1) ?? false;
