@@ -111,6 +111,10 @@ After a flood, share keeps its history as the output that rebuilds it
 (~250 KB here, held deflated: ~70 KB) instead of as xterm.js's lines (12 bytes a cell and a few
 objects a line: ~3.7 MB for 2000 lines of 120), until someone reads it
 (src/mux/term.ts, shedHistory and freezeRun).
+The CLI caps glibc's C heap arenas as it starts, so V8's helper threads
+share the existing ones instead of keeping one each (src/lib/native-memory.ts);
+it is a CommonJS bundle, so Node's ES module loader is never loaded
+(bin/shareterm.cjs).
 MB are 10^6 bytes.
 
 **Start-up.** Wall time of \`node bin/shareterm.cjs --help\` and of \`node -e 0\`,
