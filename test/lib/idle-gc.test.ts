@@ -3,7 +3,7 @@ import v8 from 'node:v8';
 import { IdleCollector } from '../../src/lib/idle-gc.js';
 
 /** A collector on fake CPU and heap gauges; `busy(ms)` spends CPU before the next tick. */
-function fake(opts: { heap: number }) {
+function fake(opts: { heap: number; settle?: boolean }) {
   let cpu = 0;
   let heap = 10 << 20; // when the collector starts
   const grown = opts.heap;
@@ -12,6 +12,8 @@ function fake(opts: { heap: number }) {
   let rss = 60 << 20;
   const c = new IdleCollector({
     period: 1000, quietShare: 0.02, quietPeriods: 3, growth: 4 << 20,
+    // Off unless a test is about it: the others follow growth alone.
+    settle: opts.settle ?? false,
     cpuMicros: () => cpu,
     heapBytes: () => heap,
     rssBytes: () => rss,
@@ -145,6 +147,35 @@ test("start-up's resident set, given back as the process goes quiet, is not grow
   }
   for (let i = 0; i < 10; i++) t.false(f.c.tick());
   t.is(f.collected.length, 0);
+});
+
+test("once, at the first quiet spell, start-up's free holes in the C heap: a trim though nothing grew, no collection; then nothing until something does", (t) => {
+  const f = fake({ heap: 10 << 20, settle: true });
+  t.false(f.c.tick(), 'quiet 1');
+  t.false(f.c.tick(), 'quiet 2');
+  t.false(f.c.tick(), 'quiet 3: settle');
+  t.deepEqual(f.trimmed, [0], 'a trim, no collection');
+  t.is(f.c.trims, 1);
+  for (let i = 0; i < 10; i++) t.false(f.c.tick(), 'settled: nothing grew, nothing more');
+  t.deepEqual(f.trimmed, [0]);
+  f.busy(1000);
+  f.c.tick();
+  f.grow(4 << 20);
+  for (let i = 0; i < 2; i++) t.false(f.c.tick());
+  t.true(f.c.tick(), 'grown: a series, as before');
+  for (let i = 0; i < 3; i++) t.true(f.c.tick());
+  t.is(f.collected.length, 4);
+  t.deepEqual(f.trimmed, [0, 4]);
+});
+
+test('a burst before the first quiet spell gets the whole series, and no settling after it', (t) => {
+  const f = fake({ heap: 40 << 20, settle: true });
+  for (let i = 0; i < 6; i++) t.is(f.c.tick(), i >= 2, `tick ${i + 1}`);
+  t.is(f.collected.length, 4, 'a series of four');
+  t.deepEqual(f.trimmed, [4], 'ending in its trim');
+  for (let i = 0; i < 10; i++) t.false(f.c.tick());
+  t.is(f.collected.length, 4);
+  t.deepEqual(f.trimmed, [4], 'no other');
 });
 
 test('no collection while the heap is no larger than when the collector started', (t) => {
