@@ -105,7 +105,7 @@ export class IdleCollector {
   private settling: boolean;
   /** Collections done, for tests and traces. */
   collections = 0;
-  /** Trims done (one per finished series), for tests and traces. */
+  /** Trims done (one per finished series, and start-up's), for tests and traces. */
   trims = 0;
 
   constructor(opts: IdleCollectorOptions = {}) {
@@ -203,7 +203,7 @@ export class IdleCollector {
 
 /**
  * The memory-pressure collection (native), or else `gc()`'s, or else none;
- * the native module is loaded at the first collection, not at start-up.
+ * chosen at the first collection.
  */
 function defaultCollection(): (() => void) | undefined {
   let collect: (() => void) | undefined;
