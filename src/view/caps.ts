@@ -157,17 +157,16 @@ const terminfos = new Map<string, Terminfo | undefined>();
  * internal modules, ~0.6 MB resident for the life of the process, for
  * assertions on the entry's layout and a Windows-only `chcp`.
  */
-function standIns(cache: NodeJS.Dict<NodeJS.Module>): void {
-  const builtin = createRequire(import.meta.url);
+function standIns(require: NodeJS.Require): void {
   let childProcess: object | undefined;
   const entries: Record<string, unknown> = {
     assert,
     // Forwarded on first use: only Windows uses it (GetConsoleCP).
-    child_process: new Proxy({}, { get: (_, key) => Reflect.get((childProcess ??= builtin('node:child_process') as object), key) }),
+    child_process: new Proxy({}, { get: (_, key) => Reflect.get((childProcess ??= require('node:child_process') as object), key) }),
   };
   for (const [id, exports] of Object.entries(entries)) {
-    if (cache[id]) continue;
-    cache[id] = { id, filename: id, exports, loaded: true, children: [], paths: [] } as unknown as NodeJS.Module;
+    if (require.cache[id]) continue;
+    require.cache[id] = { id, filename: id, exports, loaded: true, children: [], paths: [] } as unknown as NodeJS.Module;
   }
 }
 
@@ -188,7 +187,7 @@ function loadTerminfo(term: string): Terminfo | undefined {
     const require = createRequire(import.meta.url);
     const had = new Set(Object.keys(require.cache));
     try {
-      standIns(require.cache);
+      standIns(require);
       const Tput = require('blessed/lib/tput.js') as TputCtor;
       tp = new Tput({ terminal: term, extended: true });
     } finally {

@@ -8,6 +8,7 @@
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
+import { threadArenas } from '../helpers/arenas.js';
 import { BASH, startListen, startShare } from '../helpers/pair.js';
 import { closeAllTerms, tempDir, until, type Term } from '../helpers/term.js';
 
@@ -33,25 +34,6 @@ async function builtins(term: Term, dir: string): Promise<Set<string>> {
   await until(() => fs.existsSync(file), `${file} to be written`);
   const names = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('NativeModule ')).map((l) => l.slice('NativeModule '.length));
   return new Set(names);
-}
-
-/**
- * glibc's thread arenas in process `pid`: each a 64 MiB-aligned, 64 MiB
- * anonymous reservation whose used part is read-write.
- */
-function threadArenas(pid: number): number {
-  const maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8').trim().split('\n').map((l) => {
-    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ (\d+)\s*(.*)$/.exec(l)!;
-    return { lo: parseInt(m[1]!, 16), hi: parseInt(m[2]!, 16), perm: m[3]!, anon: m[4] === '0' && !m[5] };
-  });
-  let n = 0;
-  maps.forEach((a, i) => {
-    const b = maps[i + 1];
-    if (!a.anon || a.perm !== 'rw-p' || a.lo % 2 ** 26 !== 0) return;
-    const end = b && b.anon && b.lo === a.hi && b.perm === '---p' ? b.hi : a.hi;
-    if (end - a.lo === 2 ** 26) n++;
-  });
-  return n;
 }
 
 test.serial('a session loads no builtin it does not use (node:assert, v8, vm, the ES module loader; for share, child_process and dgram), and its threads share the C heap arenas', async (t) => {

@@ -6,6 +6,7 @@ import { capArenas, mallocTrim, pressureCollection } from '../../src/lib/native-
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const module = pathToFileURL(path.join(here, '..', '..', 'src', 'lib', 'native-memory.js')).href;
+const arenasModule = pathToFileURL(path.join(here, '..', 'helpers', 'arenas.js')).href;
 
 test('the native module is built and loads (glibc)', (t) => {
   const trim = mallocTrim();
@@ -85,21 +86,7 @@ test('capping the arenas makes new threads share the C heap arenas there are', (
       import fs from 'node:fs';
       import { Worker } from 'node:worker_threads';
       import { capArenas } from ${JSON.stringify(module)};
-      // A glibc thread arena: a 64 MiB-aligned, 64 MiB anonymous reservation, its used part read-write.
-      const arenas = () => {
-        const maps = fs.readFileSync('/proc/self/maps', 'utf8').trim().split('\\n').map((l) => {
-          const m = /^([0-9a-f]+)-([0-9a-f]+) (\\S+) \\S+ \\S+ (\\d+)\\s*(.*)$/.exec(l);
-          return { lo: parseInt(m[1], 16), hi: parseInt(m[2], 16), perm: m[3], anon: m[4] === '0' && !m[5] };
-        });
-        let n = 0;
-        for (let i = 0; i < maps.length; i++) {
-          const a = maps[i], b = maps[i + 1];
-          if (!a.anon || a.perm !== 'rw-p' || a.lo % (64 << 20) !== 0) continue;
-          const end = b && b.anon && b.lo === a.hi && b.perm === '---p' ? b.hi : a.hi;
-          if (end - a.lo === 64 << 20) n++;
-        }
-        return n;
-      };
+      import { threadArenas as arenas } from ${JSON.stringify(arenasModule)};
       const capped = ${cap} ? capArenas() : false;
       const before = arenas();
       await Promise.all(Array.from({ length: 4 }, () => new Promise((resolve) => {
