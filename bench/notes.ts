@@ -13,8 +13,10 @@ Code: \`bench/\` (workloads in \`bench/workloads.ts\`, the systems in
 - *plain pty*: bash in a pty; that pty is both the user's and the helper's terminal.
 - *node relay (floor)*: not a product: two node processes relaying raw bytes
   over TLS with TCP_NODELAY (\`bench/relay.ts\`): the helper's in its pty,
-  listening; the user's in another, dialling, with bash on a node-pty and its
-  output going to both. No framing, model, drawing or flow control: what
+  listening; the user's in another, dialling, with bash on a node-pty (keys
+  written to it synchronously, as shareterm does, not through node-pty's
+  thread pool) and its output going to both. No framing, model, drawing or
+  flow control: what
   node's streams, TLS and two processes cost before any of shareterm's own
   work, the floor for any design made of two node processes. (It writes what
   the peer sends straight to the terminal, which shareterm never does.)
@@ -62,7 +64,12 @@ it waits up to 50 ms to find out), and \`listen\` parses the frames it is sent.
 after the echo of the last (a fast typist; longer than a 16 ms frame), the line
 cleared with C-u every 80 keys. Each sample: from the write of the key on one
 side to its echo on that side's cursor line. The table gives the median over
-rounds of each round's p50/p95/p99.
+rounds of each round's p50/p95/p99. The node relay's echo is the floor for
+any design made of two node processes talking TLS (the SPEC's stack): where
+it is above tmux's, as on this machine, no such design can bring the echo
+below tmux's. Both pass the key through the same four turns of a process
+(in and out of each of two processes); a turn of node after an idle gap
+costs more than one of tmux (C).
 
 **Ctrl-C on a slow link.** The link emulator (a TCP proxy, 50 ms one-way delay,
 125 000 bytes/s = 1 Mbit/s of payload, 64 KiB bottleneck queue, each direction)

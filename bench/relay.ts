@@ -12,7 +12,10 @@
 //                                   pty, the pty's output to both.
 //
 // No framing, no terminal model, no drawing, no flow control: raw bytes both
-// ways, TCP_NODELAY, what node's streams and TLS cost and nothing else.
+// ways, TCP_NODELAY, what node's streams and TLS cost and nothing else. Keys
+// go to the pty with a synchronous write on the main thread, as shareterm's
+// own pty does (node-pty's write() goes through the thread pool: a worker's
+// wake-up and one back per key).
 
 import fs from 'node:fs';
 import tls from 'node:tls';
@@ -46,9 +49,20 @@ if (mode === 'helper') {
       rows: process.stdout.rows || 24,
       env: process.env as Record<string, string>,
     });
+    // The master side's fd (node-pty's own, non-blocking). A key is a few
+    // bytes and the pty's input queue is 4 KiB: a short write would be a
+    // paste into a program that reads nothing, which this relay never gets.
+    const fd = (p as unknown as { fd: number }).fd;
+    const toPty = (d: Buffer): void => {
+      try {
+        fs.writeSync(fd, d);
+      } catch {
+        // EAGAIN (that paste), EIO (the program is gone): dropped; a floor, not a product.
+      }
+    };
     process.stdin.setRawMode(true);
-    process.stdin.on('data', (d: Buffer) => p.write(d));
-    sock.on('data', (d: Buffer) => p.write(d));
+    process.stdin.on('data', toPty);
+    sock.on('data', toPty);
     p.onData((d) => {
       process.stdout.write(d);
       sock.write(d);
