@@ -3,7 +3,10 @@
 // byte ends — screen, history, pen, cursor — under random streams, random
 // chunk boundaries, snapshots taken mid-stream, and what viewers see between.
 import test from 'ava';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { TermModel, type StreamItem } from '../../src/mux/term.js';
 import { scanChunk, sgrText, AT_REST, LineCounter, linesToForget, PlainRun } from '../../src/mux/stale.js';
 import { prng, pick } from '../view/helpers.js';
@@ -338,11 +341,14 @@ test('echoes and small outputs are parsed at once, never held back', (t) => {
 
 test('a flood is not taken to have ended because this process was busy: output waiting to be read keeps it waiting', async (t) => {
   // Output on its way arrives through a socket, as a pty's does: it sits in
-  // the kernel until the event loop polls, which comes after its timers.
+  // the kernel until the event loop polls, which comes after its timers. A
+  // Unix socket, so it is there as soon as write() returns: loopback TCP
+  // hands it on in a softirq, which under load may run after the poll.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shareterm-stale-'));
   const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(path.join(dir, 'sock'), r));
   const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
-  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  const client = net.connect(path.join(dir, 'sock'));
   await new Promise((r) => client.once('connect', r));
   const program = await accepted;
   const m = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
@@ -351,6 +357,7 @@ test('a flood is not taken to have ended because this process was busy: output w
     program.destroy();
     server.close();
     m.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
   m.write(enc('$ cat big\r\n'));
   await flushed(m);
