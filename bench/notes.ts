@@ -16,9 +16,8 @@ Code: \`bench/\` (workloads in \`bench/workloads.ts\`, the systems in
   listening; the user's in another, dialling, with bash on a node-pty (keys
   written to it synchronously, as shareterm does, not through node-pty's
   thread pool) and its output going to both. No framing, model, drawing or
-  flow control: what
-  node's streams, TLS and two processes cost before any of shareterm's own
-  work, the floor for any design made of two node processes. (It writes what
+  flow control: what node's streams, TLS and two processes cost before any
+  of shareterm's own work, the floor for any design made of two node processes. (It writes what
   the peer sends straight to the terminal, which shareterm never does.)
 - *tmux socket*: a tmux server on a private socket (\`-S\`, \`-f /dev/null\`), session
   120×40, two clients attached each in its own pty: the user's and the helper's.
@@ -68,8 +67,8 @@ rounds of each round's p50/p95/p99. The node relay's echo is the floor for
 any design made of two node processes talking TLS (the SPEC's stack): where
 it is above tmux's, as on this machine, no such design can bring the echo
 below tmux's. Both pass the key through the same four turns of a process
-(in and out of each of two processes); a turn of node after an idle gap
-costs more than one of tmux (C).
+(in and out of each of two processes): the relay's column against tmux's
+is what those turns cost in node and TLS rather than in C over a Unix socket.
 
 **Ctrl-C on a slow link.** The link emulator (a TCP proxy, 50 ms one-way delay,
 125 000 bytes/s = 1 Mbit/s of payload, 64 KiB bottleneck queue, each direction)
