@@ -413,7 +413,8 @@ export class Session {
   /**
    * Output has stopped while paced viewers are owed a frame: once the model
    * has parsed what came (it waits a moment in a flood), each gets the
-   * screen now rather than at its next frame, unless its last was too recent.
+   * screen now rather than at its next frame, or, if its last was too
+   * recent, as soon as PACED_MIN_GAP has passed since.
    */
   private outputQuiet(): void {
     this.quietTimer = undefined;
@@ -425,9 +426,12 @@ export class Session {
     }
     const now = performance.now();
     for (const c of this.clients) {
-      if (!c.paced || !c.owed || c.detached || c.behind || now - c.framedAt < PACED_MIN_GAP) continue;
+      if (!c.paced || !c.owed || c.detached || c.behind) continue;
       clearTimeout(c.pacer);
-      this.paceFrame(c);
+      const since = now - c.framedAt;
+      // Its last frame too recent: the next once the gap is over, not a whole frame later.
+      if (since < PACED_MIN_GAP) c.pacer = setTimeout(() => this.paceFrame(c), Math.ceil(PACED_MIN_GAP - since));
+      else this.paceFrame(c);
     }
   }
 

@@ -264,6 +264,45 @@ test('the end of a flood reaches a paced viewer as soon as the output stops, not
   t.deepEqual(await screen(v.replicas.get(w.id)!), await screen(w.model));
 });
 
+test('output that ends right after a paced frame reaches the viewer once the minimum gap is over, not at its next frame', async (t) => {
+  const ptys: EchoPty[] = [];
+  // Frames two seconds apart: only the quiet frame can bring the last output in time.
+  const s = makeSession(ptys, { pacedFrame: 2000 });
+  t.teardown(() => s.end('done'));
+  // Right after the quiet frame after the flood is sent, the program writes a
+  // last line: its output stops again within the gap after that frame.
+  let armed = false;
+  let framedAt = 0;
+  class EagerViewer extends AckingViewer {
+    override send(ev: ClientEvent): void {
+      super.send(ev);
+      if (armed && ev.t === 'snap') {
+        armed = false;
+        framedAt = performance.now();
+        setImmediate(() => ptys[0]!.emit('the last line\r\n'));
+      }
+    }
+  }
+  const v = new EagerViewer();
+  const c = s.attach(v, { ...remote, name: 'bob', role: 'helper', canWrite: true, cols: 80, rows: 24 });
+  v.client = c;
+  await until(() => v.replicas.size === 1, 'first snapshot');
+  const w = s.activeWindow!;
+  const shows = (text: string): boolean => {
+    const m = v.replicas.get(w.id)!;
+    for (let y = 0; y < m.rows; y++) if (m.lineText(y).includes(text)) return true;
+    return false;
+  };
+  const n = await flood(ptys[0]!, 512 << 10, 8 << 20);
+  t.true(c.paced, 'paced');
+  armed = true;
+  await until(() => shows(`line ${n - 1} `), "the flood's last line on the viewer", 1000);
+  t.false(armed, 'the line after it was written when that frame came');
+  await until(() => shows('the last line'), 'the line written right after that frame', 1000);
+  t.true(performance.now() - framedAt < 1000, 'well before the next frame');
+  t.deepEqual(await screen(v.replicas.get(w.id)!), await screen(w.model));
+});
+
 /** A viewer whose acknowledgements can be held, then released (a link that stalls). */
 class StalledViewer extends AckingViewer {
   held = false;
