@@ -342,53 +342,79 @@ test('echoes and small outputs are parsed at once, never held back', (t) => {
 test('a flood is not taken to have ended because this process was busy: output waiting to be read keeps it waiting', async (t) => {
   // Output on its way arrives through a socket, as a pty's does: it sits in
   // the kernel until the event loop polls, which comes after its timers. A
-  // Unix socket, so it is there as soon as write() returns: loopback TCP
-  // hands it on in a softirq, which under load may run after the poll.
+  // Unix socket, so it is there as soon as write() returns.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shareterm-stale-'));
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(path.join(dir, 'sock'), r));
-  const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
-  const client = net.connect(path.join(dir, 'sock'));
-  await new Promise((r) => client.once('connect', r));
-  const program = await accepted;
-  const m = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
-  t.teardown(() => {
-    client.destroy();
-    program.destroy();
-    server.close();
-    m.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  m.write(enc('$ cat big\r\n'));
-  await flushed(m);
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const lines = (from: number, to: number): Uint8Array => enc(logLines(from, to));
-  const arrivals: number[] = [];
-  program.on('data', (d: Buffer) => {
-    arrivals.push(m.parsedBytes);
-    m.write(d);
-  });
-  const parsedBefore = m.parsedBytes;
-  // In one turn of the loop: a flood's first output (past the flood budget,
-  // so it waits), more of it sent, and this process busy for longer than a
-  // flood's quiet period. The quiet timer then runs before the poll.
-  await new Promise<void>((resolve) =>
-    setImmediate(() => {
-      m.write(lines(0, 2000));
-      client.write(lines(2000, 4000));
-      const until = performance.now() + 25;
-      while (performance.now() < until) {
-        // busy: drawing a cold frame, say
+  /**
+   * One try: what the model had parsed when the first of the waiting output
+   * was read (and what it had before the flood), and how long after the
+   * flood began that was. A flood waits at most STALE_WAIT (50 ms) in all:
+   * a try in which this process was kept off the CPU past that (a loaded
+   * machine) shows the bound, not the quiet check, and does not count.
+   */
+  const attempt = async (k: number): Promise<{ before: number; atFirstRead: number | undefined; after: number; model: TermModel }> => {
+    const sock = path.join(dir, `sock${k}`);
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(sock, r));
+    const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+    const client = net.connect(sock);
+    await new Promise((r) => client.once('connect', r));
+    const program = await accepted;
+    const m = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
+    t.teardown(() => {
+      client.destroy();
+      program.destroy();
+      server.close();
+      m.dispose();
+    });
+    m.write(enc('$ cat big\r\n'));
+    await flushed(m);
+    let atFirstRead: number | undefined;
+    let began = 0;
+    let after = 0;
+    program.on('data', (d: Buffer) => {
+      if (atFirstRead === undefined) {
+        atFirstRead = m.parsedBytes;
+        after = performance.now() - began;
       }
-      resolve();
-    }),
-  );
-  const deadline = Date.now() + 5000;
-  while (arrivals.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  t.true(arrivals.length > 0, 'the rest of the flood arrived');
-  t.is(arrivals[0], parsedBefore, 'nothing parsed before the output waiting was read');
-  await flushed(m);
-  t.is(m.lineText(3), '12:00:39 line 3999 filler filler');
-  t.true(m.skipped > 0, 'the first part skipped as stale');
+      m.write(d);
+    });
+    const before = m.parsedBytes;
+    // In one turn of the loop: a flood's first output (past the flood budget,
+    // so it waits), more of it sent, and this process busy for longer than a
+    // flood's quiet period (3 ms). The quiet timer then runs before the poll.
+    await new Promise<void>((resolve) =>
+      setImmediate(() => {
+        began = performance.now();
+        m.write(lines(0, 2000));
+        client.write(lines(2000, 4000));
+        const until = began + 10;
+        while (performance.now() < until) {
+          // busy: drawing a cold frame, say
+        }
+        resolve();
+      }),
+    );
+    const deadline = Date.now() + 5000;
+    while (atFirstRead === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    return { before, atFirstRead, after, model: m };
+  };
+  const tries: string[] = [];
+  for (let k = 0; k < 5; k++) {
+    const r = await attempt(k);
+    t.not(r.atFirstRead, undefined, 'the rest of the flood arrived');
+    if (r.after >= 50) {
+      tries.push(`${r.after.toFixed(0)} ms`);
+      continue;
+    }
+    t.is(r.atFirstRead, r.before, 'nothing parsed before the output waiting was read');
+    await flushed(r.model);
+    t.is(r.model.lineText(3), '12:00:39 line 3999 filler filler');
+    t.true(r.model.skipped > 0, 'the first part skipped as stale');
+    return;
+  }
+  t.fail(`the waiting output was read only after the flood's bound every time (${tries.join(', ')}): the machine is too loaded to tell`);
 });
 
 test('a "latest" snapshot (a paced frame) does not wait for the backlog: the rest follows it', async (t) => {
