@@ -210,14 +210,23 @@ async function flood(pty: EchoPty, bytes: number, rate: number, first = 0): Prom
 }
 
 /** A session with one remote helper that acknowledges, once its first snapshot is in. */
-async function ackingHelper(): Promise<{ ptys: EchoPty[]; s: Session; v: AckingViewer; c: Client }> {
+async function ackingHelper<V extends AckingViewer = AckingViewer>(
+  opts: { pacedFrame?: number; viewer?: V } = {},
+): Promise<{ ptys: EchoPty[]; s: Session; v: V; c: Client }> {
   const ptys: EchoPty[] = [];
-  const s = makeSession(ptys);
-  const v = new AckingViewer();
+  const s = makeSession(ptys, opts.pacedFrame === undefined ? {} : { pacedFrame: opts.pacedFrame });
+  const v = opts.viewer ?? (new AckingViewer() as V);
   const c = s.attach(v, { ...remote, name: 'bob', role: 'helper', canWrite: true, cols: 80, rows: 24 });
   v.client = c;
   await until(() => v.replicas.size === 1, 'first snapshot');
   return { ptys, s, v, c };
+}
+
+/** Whether a line of the viewer's replica of window `w` holds `text`. */
+function shows(v: FakeViewer, w: number, text: string): boolean {
+  const m = v.replicas.get(w)!;
+  for (let y = 0; y < m.rows; y++) if (m.lineText(y).includes(text)) return true;
+  return false;
 }
 
 test('a flood is paced: the viewer gets the screen a frame at a time, not the bytes, then the stream again', async (t) => {
@@ -241,34 +250,20 @@ test('a flood is paced: the viewer gets the screen a frame at a time, not the by
 });
 
 test('the end of a flood reaches a paced viewer as soon as the output stops, not at its next frame', async (t) => {
-  const ptys: EchoPty[] = [];
   // Frames two seconds apart: the end could only come in time by not waiting for one.
-  const s = makeSession(ptys, { pacedFrame: 2000 });
+  const { ptys, s, v, c } = await ackingHelper({ pacedFrame: 2000 });
   t.teardown(() => s.end('done'));
-  const v = new AckingViewer();
-  const c = s.attach(v, { ...remote, name: 'bob', role: 'helper', canWrite: true, cols: 80, rows: 24 });
-  v.client = c;
-  await until(() => v.replicas.size === 1, 'first snapshot');
   const w = s.activeWindow!;
-  const shows = (text: string): boolean => {
-    const m = v.replicas.get(w.id)!;
-    for (let y = 0; y < m.rows; y++) if (m.lineText(y).includes(text)) return true;
-    return false;
-  };
   let n = 0;
   for (let round = 1; round <= 2; round++) {
     n = await flood(ptys[0]!, 512 << 10, 8 << 20, n); // 64 ms of output
     t.true(c.paced, `round ${round}: paced`);
-    await until(() => shows(`line ${n - 1} `), `round ${round}: the flood's last line on the viewer`, 1000);
+    await until(() => shows(v, w.id, `line ${n - 1} `), `round ${round}: the flood's last line on the viewer`, 1000);
   }
   t.deepEqual(await screen(v.replicas.get(w.id)!), await screen(w.model));
 });
 
 test('output that ends right after a paced frame reaches the viewer once the minimum gap is over, not at its next frame', async (t) => {
-  const ptys: EchoPty[] = [];
-  // Frames two seconds apart: only the quiet frame can bring the last output in time.
-  const s = makeSession(ptys, { pacedFrame: 2000 });
-  t.teardown(() => s.end('done'));
   // Right after the quiet frame after the flood is sent, the program writes a
   // last line: its output stops again within the gap after that frame.
   let armed = false;
@@ -283,22 +278,16 @@ test('output that ends right after a paced frame reaches the viewer once the min
       }
     }
   }
-  const v = new EagerViewer();
-  const c = s.attach(v, { ...remote, name: 'bob', role: 'helper', canWrite: true, cols: 80, rows: 24 });
-  v.client = c;
-  await until(() => v.replicas.size === 1, 'first snapshot');
+  // Frames two seconds apart: only the quiet frame can bring the last output in time.
+  const { ptys, s, v, c } = await ackingHelper({ pacedFrame: 2000, viewer: new EagerViewer() });
+  t.teardown(() => s.end('done'));
   const w = s.activeWindow!;
-  const shows = (text: string): boolean => {
-    const m = v.replicas.get(w.id)!;
-    for (let y = 0; y < m.rows; y++) if (m.lineText(y).includes(text)) return true;
-    return false;
-  };
   const n = await flood(ptys[0]!, 512 << 10, 8 << 20);
   t.true(c.paced, 'paced');
   armed = true;
-  await until(() => shows(`line ${n - 1} `), "the flood's last line on the viewer", 1000);
+  await until(() => shows(v, w.id, `line ${n - 1} `), "the flood's last line on the viewer", 1000);
   t.false(armed, 'the line after it was written when that frame came');
-  await until(() => shows('the last line'), 'the line written right after that frame', 1000);
+  await until(() => shows(v, w.id, 'the last line'), 'the line written right after that frame', 1000);
   t.true(performance.now() - framedAt < 1000, 'well before the next frame');
   t.deepEqual(await screen(v.replicas.get(w.id)!), await screen(w.model));
 });
