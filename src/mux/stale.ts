@@ -166,6 +166,31 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
       }
       if (c === TAB || c === BS) continue;
       if (c === ESC) {
+        // A whole SGR or EL within the chunk (most of a coloured flood's
+        // sequences) in one tight loop; anything else, or one cut off by
+        // the chunk's end, byte by byte below.
+        if (i + 2 < n && data[i + 1] === 0x5b) {
+          let j = i + 2;
+          let p = 0; // the first parameter
+          let d = data[j]!;
+          while (d >= 0x30 && d <= 0x39 && ++j < n) {
+            p = Math.min(p * 10 + (d - 0x30), 1 << 20);
+            d = data[j]!;
+          }
+          while (d >= 0x30 && d <= 0x3b && ++j < n) d = data[j]!; // the others: digits, `:` and `;`
+          if (j < n && (d === 0x6d || d === 0x4b)) {
+            if (d === 0x6d) {
+              if (p === 0) {
+                sgrs = 0;
+                sgrFrom = i;
+                sgrResets = true;
+              }
+              sgrs++;
+            }
+            i = j;
+            continue;
+          }
+        }
         esc = 1;
         seqStart = start = i;
         continue;

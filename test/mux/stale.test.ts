@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { TermModel, type StreamItem } from '../../src/mux/term.js';
-import { scanChunk, sgrText, AT_REST, LineCounter, linesToForget, PlainRun } from '../../src/mux/stale.js';
+import { scanChunk, sgrText, sameState, AT_REST, LineCounter, linesToForget, PlainRun } from '../../src/mux/stale.js';
 import { prng, pick } from '../view/helpers.js';
 import { createGrid } from '../../src/mux/grid.js';
 
@@ -81,6 +81,66 @@ test('a sequence or character cut at a chunk boundary: the scan goes on from whe
   const tail = enc('31mred\r\n');
   t.true(scanChunk(tail).plain);
   t.false(scanChunk(enc('\x1b[')).end!.esc === 0);
+});
+
+test('a whole chunk scans as the same bytes one at a time: random streams of every kind of element', (t) => {
+  // Whole, an SGR or EL within the chunk is read in one tight loop; fed one
+  // byte at a time, every element goes through the byte-by-byte reading.
+  const pieces = ['word', ' ', 'x', '\r\n', '\n', '\r', '\t', '\b', 'é', '中', '😀',
+    '\x1b[m', '\x1b[0m', '\x1b[1m', '\x1b[01;34m', '\x1b[;4m', '\x1b[38;5;208m', '\x1b[38:2:1:2:3m', '\x1b[0;1;31m', '\x1b[K', '\x1b[2K', '\x1b[1048576;9m',
+    '\x1b[?25l', '\x1b[?2004h', '\x1b[?1000;1006h', '\x1b[38;5', '\x1b[', '\x1b', '\x1b[?25',
+    '\x1b[H', '\x1b[2J', '\x1b[>4;1m', '\x1b[1?25h', '\x1b[25l', '\x1b[2 q', '\x1b[1;<m', '\x1bM', '\x07', '\u009b'];
+  const rnd = prng(20261123);
+  for (let round = 0; round < 400; round++) {
+    const text = Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => pick(rnd, pieces)).join('');
+    const bytes = enc(text);
+    const whole = scanChunk(bytes);
+    let from = AT_REST;
+    let plain = true;
+    let modes = false;
+    let lfs = 0;
+    let hasCr = false;
+    const after = new LineCounter();
+    let sgrs = 0;
+    let resets = false;
+    let resetFrom = -1;
+    let lastEsc = -1;
+    let lastRest = 0;
+    for (let i = 0; i < bytes.length && plain; i++) {
+      const s = scanChunk(bytes.subarray(i, i + 1), from);
+      if (!s.plain) {
+        plain = false;
+        break;
+      }
+      if (bytes[i] === 0x1b) lastEsc = i;
+      lfs += s.lfs;
+      hasCr ||= s.hasCr;
+      modes ||= s.modes;
+      after.add(s);
+      if (s.leadSgr) {
+        if (s.leadReset) {
+          sgrs = 0;
+          resets = true;
+          resetFrom = lastEsc;
+        }
+        sgrs++;
+      }
+      if (s.end!.esc === 0 && s.end!.utf8 === 0) lastRest = i + 1;
+      from = s.end!;
+    }
+    const what = JSON.stringify(text);
+    t.is(whole.plain, plain, what);
+    if (!plain) continue;
+    t.is(whole.lfs, lfs, what);
+    t.is(whole.lfsAfterCr, after.count, what);
+    t.is(whole.hasCr, hasCr, what);
+    t.is(whole.modes, modes, what);
+    t.is(whole.sgrs, sgrs, what);
+    t.is(whole.sgrResets, resets, what);
+    if (resets) t.is(whole.sgrFrom, resetFrom, what);
+    t.is(whole.lastRest, lastRest, what);
+    t.true(sameState(whole.end!, from), what);
+  }
 });
 
 test('the pen carried past a skipped chunk: its SGRs from the last reset on', (t) => {
