@@ -58,6 +58,13 @@ every byte into one such model. shareterm's \`share\` parses only what is not
 pushed out of its history (\`--scrollback\`, 2000 lines) by what follows before
 anyone could see it (the rest is skipped, ending in the same state; in a flood
 it waits up to 50 ms to find out), and \`listen\` parses the frames it is sent.
+Each system's figure is its first flood after start-up, the idle seconds and
+the echo test. For shareterm that flood runs code V8 has not optimised yet: it
+compiles the flood path while the flood runs, on the same two cores (most of
+share's CPU on threads other than its main one is that). A second flood right
+after the first ran at 30–40 MiB/s in probes on this machine, against 18–25 for
+the first. Warming the path up at start-up does not carry over to a flood that
+comes later: V8 lets unused code go in the idle collections before it.
 
 **Echo.** ${st.keys} keys at the bash prompt, one at a time, the next 20–40 ms
 after the echo of the last (a fast typist; longer than a 16 ms frame), the line
