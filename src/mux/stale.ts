@@ -171,7 +171,7 @@ function scanBytes(data: Uint8Array, from: Readonly<ScanState>): ChunkScan {
         // the chunk's end, byte by byte below.
         if (i + 2 < n && data[i + 1] === 0x5b) {
           let j = i + 2;
-          let p = 0; // non-zero when the first parameter is (an SGR that is not a reset)
+          let p = 0; // non-zero when the first parameter is not 0 (then the SGR is no reset)
           let d = data[j]!;
           while (d >= 0x30 && d <= 0x39 && ++j < n) {
             p |= d - 0x30;
