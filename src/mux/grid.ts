@@ -48,6 +48,12 @@ export interface Grid {
    * row when anything else writes to it.
    */
   sources?: (Uint32Array | undefined)[];
+  /**
+   * For TermModel.readGrid on tracked grids: which model, screen and view
+   * the grid was last read from, and when, so that rows the model has not
+   * touched since are not even compared. Opaque to everyone else.
+   */
+  seen?: object;
 }
 
 /** A blank grid of the given size (every cell a default-coloured space); `tracked` keeps damage (see Grid). */

@@ -65,6 +65,7 @@ interface XCore extends SnapshotCore {
   buffer: XActiveBuffer;
   buffers: SnapshotCore['buffers'] & { normal: XActiveBuffer };
   _writeBuffer: { handleUserInput(): void };
+  _bufferService: { onScroll(cb: () => void): unknown };
   coreService: { isCursorHidden: boolean; decPrivateModes: { cursorStyle?: CursorStyle; cursorBlink?: boolean; reverseWraparound: boolean } };
   coreMouseService: { activeEncoding: string };
   _inputHandler: SnapshotCore['_inputHandler'] & {
@@ -73,8 +74,27 @@ interface XCore extends SnapshotCore {
     _utf8Decoder: { interim: Uint8Array; clear(): void }; // bytes of an unfinished UTF-8 character
     _stringDecoder: { _interim: number; clear(): void }; // an unfinished UTF-16 surrogate pair
     _curAttrData: { fg: number; bg: number; extended: XExtendedAttrs };
+    /** The screen rows a parse touched (relative to the view, which is the screen), as for xterm's renderer; undefined: all. */
+    onRequestRefreshRows(cb: (rows: { start: number; end: number } | undefined) => void): unknown;
   };
 }
+
+/** What a tracked grid was last read from, and when (Grid.seen; see readGrid). */
+interface GridSeen {
+  model: number;
+  buffer: unknown;
+  ring: unknown;
+  start: number;
+  base: number;
+  left: number;
+  top: number;
+  cols: number;
+  rows: number;
+  /** The model's touch count when it was read. */
+  at: number;
+}
+
+let modelCount = 0;
 
 /** The active buffer: its lines (a ring that drops the oldest when full), top row and cursor. */
 interface XActiveBuffer {
@@ -346,6 +366,18 @@ export class TermModel {
   private readonly floodBudget = new TokenBucket(FLOOD_BURST, FLOOD_RATE, () => performance.now());
   private snapshotWaiters: { cb: SnapshotCallback; scrollback: number }[] = [];
   private settleTimer: NodeJS.Timeout | undefined;
+  /**
+   * Which screen rows have changed since when, so a frame need not compare
+   * the rows it did not change (an echo changes one). The emulator reports
+   * the rows each parse touched, as it does for its own renderer; anything
+   * that moves every row (a scroll, a resize, the other screen) touches them
+   * all. Counts, not flags: every grid that reads the model keeps the count
+   * it last read at (Grid.seen).
+   */
+  private readonly id = ++modelCount;
+  private touches = 0;
+  private rowTouched = new Float64Array(0);
+  private allTouched = 0;
   /** Answers to terminal queries (DA, DSR, CPR, DECRQSS…): for the pty only. */
   readonly onReply = new Emitter<string>();
   /** Fired after queued writes have been parsed (coalesced by xterm). */
@@ -402,6 +434,10 @@ export class TermModel {
     this.term.onBinary((d) => this.onReply.fire(d));
     this.term.onWriteParsed(() => (this.changed = true));
     this.term.onTitleChange((t) => this.onTitle.fire(t));
+    this.core._inputHandler.onRequestRefreshRows((rows) => this.touch(rows));
+    this.core._bufferService.onScroll(() => this.touchAll());
+    this.term.buffer.onBufferChange(() => this.touchAll());
+    this.term.onResize(() => this.touchAll());
     this.term.onBell(() => this.onBell.fire());
   }
 
@@ -1197,6 +1233,22 @@ export class TermModel {
     };
   }
 
+  /** Screen rows `start`–`end` have changed (all of them when undefined). */
+  private touch(rows: { start: number; end: number } | undefined): void {
+    const b = this.core.buffer;
+    if (!rows || b.ydisp !== b.ybase || this.rowTouched.length !== this.term.rows) {
+      this.touchAll();
+      return;
+    }
+    const at = ++this.touches;
+    for (let y = rows.start; y <= rows.end; y++) this.rowTouched[y] = at;
+  }
+
+  private touchAll(): void {
+    this.allTouched = ++this.touches;
+    if (this.rowTouched.length !== this.term.rows) this.rowTouched = new Float64Array(this.term.rows);
+  }
+
   /** Cursor position on the visible screen (x may equal cols while a wrap is pending). */
   cursor(): { x: number; y: number } {
     const b = this.term.buffer.active;
@@ -1233,7 +1285,20 @@ export class TermModel {
     const rows = Math.max(0, Math.min(view.rows ?? grid.rows, grid.rows, this.term.rows - topRow));
     const base = Math.max(0, b.ybase - (view.scrollUp ?? 0)) + topRow;
     const { chars, widths, fg, bg, attrs, damage, sources } = grid;
+    // Rows the model has not touched since this grid last read them, from
+    // the same lines in the same place, are as they were: not even compared.
+    // Anything that moved or replaced the lines shows in what is compared
+    // here (our own history work replaces the ring's array).
+    const ring = b.lines as unknown as XLineRing;
+    let seen = grid.seen as GridSeen | undefined;
+    const since =
+      seen && !view.scrollUp && seen.model === this.id && seen.buffer === b && seen.ring === ring._array && seen.start === ring._startIndex &&
+      seen.base === base && seen.left === left && seen.top === topRow && seen.cols === cols && seen.rows === rows &&
+      this.allTouched <= seen.at && this.rowTouched.length === this.term.rows
+        ? seen.at
+        : -1;
     for (let y = 0; y < rows; y++) {
+      if (since >= 0 && sources![y] !== undefined && this.rowTouched[topRow + y]! <= since) continue;
       const line = b.lines.get(base + y) as XCells | undefined;
       // Cells [left, end) exist on this line; those past it read as blanks.
       const end = line ? Math.min(cols, line.length - left) : 0;
@@ -1288,6 +1353,22 @@ export class TermModel {
         sources[y] = raw && !hasCombined(raw) ? copyCells(sources[y], raw) : undefined;
       }
     }
+    if (!damage || !sources) return;
+    if (view.scrollUp) {
+      grid.seen = undefined;
+      return;
+    }
+    seen ??= grid.seen = {} as GridSeen;
+    seen.model = this.id;
+    seen.buffer = b;
+    seen.ring = ring._array;
+    seen.start = ring._startIndex;
+    seen.base = base;
+    seen.left = left;
+    seen.top = topRow;
+    seen.cols = cols;
+    seen.rows = rows;
+    seen.at = this.touches;
   }
 
   /** The visible text of one screen row (for tests and status messages). */

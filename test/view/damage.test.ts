@@ -6,7 +6,8 @@ import test from 'ava';
 import { createGrid, rowText, type Grid } from '../../src/mux/grid.js';
 import { putText, fillRow } from '../../src/view/text.js';
 import { Renderer } from '../../src/view/render.js';
-import { FULL, emulator, feed, frameOf, screen } from './helpers.js';
+import { TermModel } from '../../src/mux/term.js';
+import { FULL, emulator, feed, frameOf, prng, screen } from './helpers.js';
 
 const damaged = (g: Grid): number[] => [...g.damage!].flatMap((d, y) => (d ? [y] : []));
 const rows = (g: Grid): string[] => Array.from({ length: g.rows }, (_, y) => rowText(g, y).trimEnd());
@@ -73,4 +74,102 @@ test('rows with combining characters, scrolling and panning read right on a trac
   await check('\x1b[1;14Hfar right\x1b[31m red', 10, 'panned right');
   await check('', 0, 'panned back');
   await check('\x1b[2J', 0, 'cleared');
+});
+
+// Every kind of output that changes cells: each moves, replaces or clears
+// rows its own way, and the emulator reports which rows it touched.
+const OUTPUT: ((rnd: () => number) => string)[] = [
+  (rnd) => 'abcdefghijklmnopqrstuvwxyz0123456789 '.repeat(3).slice(Math.floor(rnd() * 60)),
+  () => '\r\n',
+  () => '\n',
+  () => '\r',
+  () => '\b',
+  () => '\t',
+  () => '界', // wide
+  () => 'e\u0301', // combining
+  () => '🙂',
+  (rnd) => `\x1b[${1 + Math.floor(rnd() * 9)};${1 + Math.floor(rnd() * 30)}H`,
+  (rnd) => `\x1b[${Math.floor(rnd() * 4)}${'ABCD'[Math.floor(rnd() * 4)]}`,
+  (rnd) => `\x1b[${Math.floor(rnd() * 4)}J`, // ED 0–3 (3: the history)
+  (rnd) => `\x1b[${Math.floor(rnd() * 3)}K`,
+  (rnd) => `\x1b[${Math.floor(rnd() * 4)}${'@PXLMST'[Math.floor(rnd() * 7)]}`, // ICH DCH ECH IL DL SU SD
+  (rnd) => `\x1b[${Math.floor(rnd() * 3)}b`, // REP
+  (rnd) => `\x1b[${Math.floor(rnd() * 3)}'${rnd() < 0.5 ? '}' : '~'}`, // DECIC DECDC
+  (rnd) => (rnd() < 0.7 ? `\x1b[${1 + Math.floor(rnd() * 3)};${4 + Math.floor(rnd() * 5)}r` : '\x1b[r'), // DECSTBM
+  () => '\x1bM', // RI
+  () => '\x1bD', // IND
+  () => '\x1bE', // NEL
+  () => '\x1b#8', // DECALN
+  (rnd) => (rnd() < 0.5 ? '\x1b[?1049h' : '\x1b[?1049l'),
+  (rnd) => (rnd() < 0.5 ? '\x1b[?47h' : '\x1b[?47l'),
+  (rnd) => (rnd() < 0.5 ? '\x1b[4h' : '\x1b[4l'), // insert mode
+  (rnd) => (rnd() < 0.5 ? '\x1b[?7l' : '\x1b[?7h'), // autowrap
+  (rnd) => (rnd() < 0.5 ? '\x1b[?6h' : '\x1b[?6l'), // origin mode
+  () => '\x1b7',
+  () => '\x1b8',
+  (rnd) => `\x1b[${pick(rnd, ['1', '31', '42;1', '38;5;200', '48;2;1;2;3', '7', '0', '4:3', ''])}m`,
+  () => '\x1bc', // RIS
+];
+
+const pick = <T>(rnd: () => number, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+
+test('tracked grids read after every chunk of every kind of output show exactly what a fresh read shows', async (t) => {
+  // Rows the model has not touched since a grid last read them are skipped
+  // without comparing: a row the emulator changed without saying so would
+  // stay stale on the tracked grids here.
+  const rnd = prng(20261123);
+  // The cells readGrid fills: the part of the grid the model's screen covers.
+  const cells = (g: Grid, cols: number, rowsIn: number): unknown[] => {
+    const out: unknown[] = [];
+    for (let y = 0; y < rowsIn; y++) {
+      const i = y * g.cols;
+      out.push([g.chars.slice(i, i + cols).join('|'), [...g.widths.subarray(i, i + cols)], [...g.fg.subarray(i, i + cols)], [...g.bg.subarray(i, i + cols)], [...g.attrs.subarray(i, i + cols)]]);
+    }
+    return out;
+  };
+  for (let round = 0; round < 12; round++) {
+    const m = new TermModel({ cols: 30, rows: 10, scrollback: 15, skipStale: round % 3 === 0 });
+    const every = createGrid(30, 10, true); // read after every step
+    const sometimes = createGrid(24, 8, true); // every few steps, panned
+    const history = createGrid(30, 10, true); // sometimes scrolled back
+    const compare = (g: Grid, view: { scrollUp?: number; left?: number; top?: number; rows?: number }, what: string): void => {
+      m.readGrid(g, view);
+      const want = createGrid(g.cols, g.rows, true); // new: every row read
+      m.readGrid(want, view);
+      const cols = Math.min(g.cols, m.cols - (view.left ?? 0));
+      const rowsIn = Math.min(view.rows ?? g.rows, g.rows, m.rows - (view.top ?? 0));
+      t.deepEqual(cells(g, cols, rowsIn), cells(want, cols, rowsIn), what);
+    };
+    for (let step = 0; step < 150; step++) {
+      const r = rnd();
+      let what: string;
+      if (r < 0.03) {
+        const cols = 20 + Math.floor(rnd() * 15);
+        const rowsNow = 6 + Math.floor(rnd() * 6);
+        m.resize(cols, rowsNow);
+        what = `resize ${cols}x${rowsNow}`;
+      } else if (r < 0.04) {
+        m.reset(m.cols, m.rows);
+        what = 'reset';
+      } else if (r < 0.08) {
+        // A flood of plain lines: a skipping model skips most of it and
+        // keeps the history as a run of output, rebuilt when read.
+        let flood = '';
+        for (let i = 0; i < 800; i++) flood += `line ${i} of the flood ${'x'.repeat(i % 23)}\r\n`;
+        m.write(flood);
+        what = 'flood';
+      } else {
+        let bytes = '';
+        for (let k = 1 + Math.floor(rnd() * 4); k > 0; k--) bytes += pick(rnd, OUTPUT)(rnd);
+        m.write(bytes);
+        what = JSON.stringify(bytes);
+      }
+      await new Promise<void>((resolve) => m.flush(resolve));
+      const at = `round ${round} step ${step}: ${what}`;
+      compare(every, {}, `${at} (every step)`);
+      if (step % 3 === 0) compare(sometimes, { left: step % 2, top: step % 4 === 0 ? 1 : 0, rows: 7 }, `${at} (panned)`);
+      if (step % 5 === 0) compare(history, { scrollUp: step % 10 === 0 ? Math.min(3, m.scrollbackLength) : 0 }, `${at} (history)`);
+    }
+    m.dispose();
+  }
 });
