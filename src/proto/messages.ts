@@ -182,11 +182,15 @@ const isBytes: Check = (v) => v instanceof Uint8Array;
 const optional = (c: Check): Check => (v) => v === undefined || c(v);
 const oneOf = (...vals: string[]): Check => (v) => typeof v === 'string' && vals.includes(v);
 const arrayOf = (c: Check, max: number): Check => (v) => Array.isArray(v) && v.length <= max && v.every(c);
-const shape = (fields: Record<string, Check>): Check => (v) => {
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) return false;
-  const o = v as Record<string, unknown>;
-  for (const [k, c] of Object.entries(fields)) if (!c(o[k])) return false;
-  return true;
+const shape = (fields: Record<string, Check>): Check => {
+  const keys = Object.keys(fields);
+  const checks = keys.map((k) => fields[k]!);
+  return (v) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) return false;
+    const o = v as Record<string, unknown>;
+    for (let i = 0; i < keys.length; i++) if (!checks[i]!(o[keys[i]!])) return false;
+    return true;
+  };
 };
 
 const NAME = isStr(256); // characters

@@ -1,7 +1,8 @@
 // The frame codec and message checks: round trips, arbitrary splits, and
 // random or hostile bytes that may only ever give messages or a ProtocolError.
 import test from 'ava';
-import { encodeFrame, compressedFrame, FrameDecoder, MAX_FRAME, PREAUTH_MAX_FRAME } from '../../src/proto/frame.js';
+import { Encoder, Decoder } from '@msgpack/msgpack';
+import { encodeFrame, encodeFlat, decodeFlat, compressedFrame, FrameDecoder, MAX_FRAME, PREAUTH_MAX_FRAME } from '../../src/proto/frame.js';
 import { Deflater, History, DICTIONARY_SIZE } from '../../src/proto/compress.js';
 import {
   PROTOCOL_VERSION, ProtocolError, parseShareMessage, parseViewMessage,
@@ -222,4 +223,77 @@ test('compressed frames are refused before the hello, and corrupt or oversized o
   // A bomb: 1 MiB of zeros in a few bytes must not inflate past the limit.
   const bomb = new Deflater().compress(concat([encodeFrame({ t: 'out', w: 0, data: new Uint8Array(1 << 20) })]));
   t.throws(() => ok().push(compressedFrame(bomb)), { instanceOf: ProtocolError });
+});
+
+test('flat messages are written byte for byte as the general codec writes them, and read as it reads them', (t) => {
+  // The hand codec for small flat maps (a keystroke, its echo, an
+  // acknowledgement) must be indistinguishable from MessagePack's: the same
+  // bytes out, the same values in, and for anything it does not take on
+  // (undefined), the general codec decides.
+  const general = new Encoder({ ignoreUndefined: true });
+  const framed = (m: object): Uint8Array => {
+    const body = general.encode(m);
+    const f = new Uint8Array(4 + body.length);
+    new DataView(f.buffer).setUint32(0, body.length);
+    f.set(body, 4);
+    return f;
+  };
+  const decoder = new Decoder({ useBigInt64: false });
+  const r = rng(7);
+  const keys = ['t', 'w', 'n', 'data', 'seq', 'cols', 'rows', 'name', 'x'.repeat(31), 'x'.repeat(32), 'ü', '__proto__'];
+  const ints = [0, 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, -1, 1.5, NaN];
+  const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
+  const value = (): unknown => {
+    const k = r();
+    if (k < 0.35) return ints[Math.floor(r() * ints.length)];
+    if (k < 0.55) return ['', 'in', 'out', 'ack', 'a'.repeat(31), 'a'.repeat(32), 'é', '\x7f\x00'][Math.floor(r() * 8)];
+    if (k < 0.85) return r() < 0.5 ? bytes([0, 1, 255, 256, 1000][Math.floor(r() * 5)]!) : Buffer.from(bytes(3));
+    return [true, undefined, null, [1], { a: 1 }][Math.floor(r() * 5)];
+  };
+  const hot = [
+    { t: 'in', data: new Uint8Array([97]), seq: 1 },
+    { t: 'in', data: bytes(70000), seq: 2 ** 32 - 1 },
+    { t: 'out', w: 3, data: bytes(4096) },
+    { t: 'ack', n: 123456789 },
+    { t: 'ka' },
+    { t: 'size', cols: 120, rows: 40 },
+    { t: 'resize', w: 0, cols: 80, rows: 24 },
+  ];
+  const samples: object[] = [...hot];
+  for (let i = 0; i < 3000; i++) {
+    const o: Record<string, unknown> = {};
+    for (let n = Math.floor(r() * 5); n > 0; n--) Object.defineProperty(o, keys[Math.floor(r() * keys.length)]!, { value: value(), enumerable: true, configurable: true, writable: true });
+    samples.push(o);
+  }
+  let flat = 0;
+  let readFlat = 0;
+  for (const m of samples) {
+    let want: Uint8Array;
+    try {
+      want = framed(m);
+    } catch {
+      t.is(encodeFlat(m as Record<string, unknown>), undefined, 'what the general codec cannot write, the hand codec does not either');
+      continue;
+    }
+    const got = encodeFlat(m as Record<string, unknown>);
+    if (got) {
+      flat++;
+      t.deepEqual(got, want, JSON.stringify(m));
+    }
+    // Read back, and read with bytes changed: the same value, or left to the general decoder.
+    const body = want.subarray(4);
+    for (let k = 0; k < 4; k++) {
+      const b = body.slice(0, k === 3 ? Math.floor(r() * (body.length + 1)) : body.length);
+      if (k > 0 && b.length > 0) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
+      const mine = decodeFlat(b);
+      if (mine === undefined) continue;
+      readFlat++;
+      t.deepEqual(mine, decoder.decode(b) as unknown, `${JSON.stringify(m)} as ${Buffer.from(b).toString('hex')}`);
+    }
+  }
+  for (const m of hot) t.truthy(encodeFlat(m), `${m.t} goes by hand`);
+  t.true(flat > 500 && readFlat > 1000, `${flat} written and ${readFlat} read by hand`);
+  // Keys the general decoder refuses, or decides: never read by hand.
+  t.is(decodeFlat(Uint8Array.from([0x81, 0xa9, ...Buffer.from('__proto__'), 0x01])), undefined);
+  t.is(decodeFlat(Uint8Array.from([0x82, 0xa1, 0x6e, 0x01, 0xa1, 0x6e, 0x02])), undefined, 'a key twice');
 });
