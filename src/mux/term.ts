@@ -79,11 +79,15 @@ interface XCore extends SnapshotCore {
   };
 }
 
-/** What a tracked grid was last read from, and when (Grid.seen; see readGrid). */
+/**
+ * What a tracked grid was last read from, and when (Grid.seen; see
+ * readGrid). The model, buffer and ring by number, not by reference: a grid
+ * holding the ring a flood's history was in would keep that history alive.
+ */
 interface GridSeen {
   model: number;
-  buffer: unknown;
-  ring: unknown;
+  buffer: number;
+  ring: number;
   start: number;
   base: number;
   left: number;
@@ -94,7 +98,14 @@ interface GridSeen {
   at: number;
 }
 
-let modelCount = 0;
+/** A number for each object asked about, held weakly. */
+const objectIds = new WeakMap<object, number>();
+let objectCount = 0;
+function idOf(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, (id = ++objectCount));
+  return id;
+}
 
 /** The active buffer: its lines (a ring that drops the oldest when full), top row and cursor. */
 interface XActiveBuffer {
@@ -374,7 +385,7 @@ export class TermModel {
    * all. Counts, not flags: every grid that reads the model keeps the count
    * it last read at (Grid.seen).
    */
-  private readonly id = ++modelCount;
+  private readonly id = idOf(this);
   private touches = 0;
   private rowTouched = new Float64Array(0);
   private allTouched = 0;
@@ -1291,8 +1302,10 @@ export class TermModel {
     // here (our own history work replaces the ring's array).
     const ring = b.lines as unknown as XLineRing;
     let seen = grid.seen as GridSeen | undefined;
+    const bufferId = idOf(b);
+    const ringId = idOf(ring._array);
     const since =
-      seen && !view.scrollUp && seen.model === this.id && seen.buffer === b && seen.ring === ring._array && seen.start === ring._startIndex &&
+      seen && !view.scrollUp && seen.model === this.id && seen.buffer === bufferId && seen.ring === ringId && seen.start === ring._startIndex &&
       seen.base === base && seen.left === left && seen.top === topRow && seen.cols === cols && seen.rows === rows &&
       this.allTouched <= seen.at && this.rowTouched.length === this.term.rows
         ? seen.at
@@ -1360,8 +1373,8 @@ export class TermModel {
     }
     seen ??= grid.seen = {} as GridSeen;
     seen.model = this.id;
-    seen.buffer = b;
-    seen.ring = ring._array;
+    seen.buffer = bufferId;
+    seen.ring = ringId;
     seen.start = ring._startIndex;
     seen.base = base;
     seen.left = left;

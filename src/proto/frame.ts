@@ -253,7 +253,7 @@ export function encodeFlat(msg: Record<string, unknown>): Uint8Array | undefined
       if (n === 1) f[o++] = v;
       else {
         f[o++] = n === 2 ? 0xcc : n === 3 ? 0xcd : 0xce;
-        for (let sh = (n - 2) * 8; sh >= 0; sh -= 8) f[o++] = v / 2 ** sh;
+        for (let sh = (n - 2) * 8; sh >= 0; sh -= 8) f[o++] = v >>> sh; // big-endian; the array keeps the low byte
       }
     } else {
       const n = v.length;

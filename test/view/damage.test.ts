@@ -7,7 +7,7 @@ import { createGrid, rowText, type Grid } from '../../src/mux/grid.js';
 import { putText, fillRow } from '../../src/view/text.js';
 import { Renderer } from '../../src/view/render.js';
 import { TermModel } from '../../src/mux/term.js';
-import { FULL, emulator, feed, frameOf, prng, screen } from './helpers.js';
+import { FULL, emulator, feed, frameOf, pick, prng, screen } from './helpers.js';
 
 const damaged = (g: Grid): number[] => [...g.damage!].flatMap((d, y) => (d ? [y] : []));
 const rows = (g: Grid): string[] => Array.from({ length: g.rows }, (_, y) => rowText(g, y).trimEnd());
@@ -111,8 +111,6 @@ const OUTPUT: ((rnd: () => number) => string)[] = [
   () => '\x1bc', // RIS
 ];
 
-const pick = <T>(rnd: () => number, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-
 test('tracked grids read after every chunk of every kind of output show exactly what a fresh read shows', async (t) => {
   // Rows the model has not touched since a grid last read them are skipped
   // without comparing: a row the emulator changed without saying so would
@@ -172,4 +170,19 @@ test('tracked grids read after every chunk of every kind of output show exactly 
     }
     m.dispose();
   }
+});
+
+test("a tracked grid remembers its last read by numbers only: it keeps none of the model's lines alive", async (t) => {
+  // What a grid remembers of its last read is numbers only: holding the
+  // emulator's ring of lines would keep a flood's whole history (MBs) alive
+  // after the model let it go, for as long as nothing was drawn again.
+  const m = new TermModel({ cols: 40, rows: 10, scrollback: 500 });
+  const g = createGrid(40, 10, true);
+  let text = '';
+  for (let i = 0; i < 600; i++) text += `line ${i}\r\n`;
+  await feed(m, text);
+  m.readGrid(g);
+  t.truthy(g.seen);
+  for (const [k, v] of Object.entries(g.seen!)) t.is(typeof v, 'number', `seen.${k}`);
+  m.dispose();
 });
