@@ -211,6 +211,18 @@ function uintSize(v: number): number {
   return v < 0x80 ? 1 : v < 0x100 ? 2 : v < 0x10000 ? 3 : 5;
 }
 
+/** Bytes of the length in a bin header (bin 8, 16, 32). */
+function binLengthSize(n: number): number {
+  return n < 0x100 ? 1 : n < 0x10000 ? 2 : 4;
+}
+
+/** The unsigned big-endian integer of `n` bytes at `at`. */
+function bigEndian(b: Uint8Array, at: number, n: number): number {
+  let x = 0;
+  for (let k = 0; k < n; k++) x = x * 256 + b[at + k]!;
+  return x;
+}
+
 /** `msg` as a frame when it is a flat map the hand codec writes, else undefined. */
 export function encodeFlat(msg: Record<string, unknown>): Uint8Array | undefined {
   const keys = Object.keys(msg);
@@ -227,7 +239,7 @@ export function encodeFlat(msg: Record<string, unknown>): Uint8Array | undefined
       if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) return undefined;
       size += uintSize(v);
     } else if (v instanceof Uint8Array) {
-      size += (v.length < 0x100 ? 2 : v.length < 0x10000 ? 3 : 5) + v.length;
+      size += 1 + binLengthSize(v.length) + v.length;
     } else {
       return undefined; // undefined (left out), booleans, arrays, maps
     }
@@ -243,6 +255,9 @@ export function encodeFlat(msg: Record<string, unknown>): Uint8Array | undefined
     f[o++] = 0xa0 | text.length;
     for (let i = 0; i < text.length; i++) f[o++] = text.charCodeAt(i);
   };
+  const bigEndianOut = (v: number, n: number): void => {
+    for (let sh = (n - 1) * 8; sh >= 0; sh -= 8) f[o++] = v >>> sh; // the array keeps the low byte
+  };
   for (const k of keys) {
     ascii(k);
     const v = msg[k] as string | number | Uint8Array;
@@ -253,26 +268,14 @@ export function encodeFlat(msg: Record<string, unknown>): Uint8Array | undefined
       if (n === 1) f[o++] = v;
       else {
         f[o++] = n === 2 ? 0xcc : n === 3 ? 0xcd : 0xce;
-        for (let sh = (n - 2) * 8; sh >= 0; sh -= 8) f[o++] = v >>> sh; // big-endian; the array keeps the low byte
+        bigEndianOut(v, n - 1);
       }
     } else {
-      const n = v.length;
-      if (n < 0x100) {
-        f[o++] = 0xc4;
-        f[o++] = n;
-      } else if (n < 0x10000) {
-        f[o++] = 0xc5;
-        f[o++] = n >>> 8;
-        f[o++] = n;
-      } else {
-        f[o++] = 0xc6;
-        f[o++] = n >>> 24;
-        f[o++] = n >>> 16;
-        f[o++] = n >>> 8;
-        f[o++] = n;
-      }
+      const h = binLengthSize(v.length);
+      f[o++] = h === 1 ? 0xc4 : h === 2 ? 0xc5 : 0xc6;
+      bigEndianOut(v.length, h);
       f.set(v, o);
-      o += n;
+      o += v.length;
     }
   }
   return f;
@@ -321,15 +324,12 @@ export function decodeFlat(b: Uint8Array): Record<string, unknown> | undefined {
     } else if (vh === 0xcc || vh === 0xcd || vh === 0xce) {
       const n = vh === 0xcc ? 1 : vh === 0xcd ? 2 : 4;
       if (o + 1 + n > b.length) return undefined;
-      let x = 0;
-      for (let k = 1; k <= n; k++) x = x * 256 + b[o + k]!;
-      v = x;
+      v = bigEndian(b, o + 1, n);
       o += 1 + n;
     } else if (vh === 0xc4 || vh === 0xc5 || vh === 0xc6) {
       const h = vh === 0xc4 ? 1 : vh === 0xc5 ? 2 : 4;
       if (o + 1 + h > b.length) return undefined;
-      let n = 0;
-      for (let k = 1; k <= h; k++) n = n * 256 + b[o + k]!;
+      const n = bigEndian(b, o + 1, h);
       if (o + 1 + h + n > b.length) return undefined;
       v = b.subarray(o + 1 + h, o + 1 + h + n);
       o += 1 + h + n;
