@@ -1295,7 +1295,7 @@ export class TermModel {
     const cols = Math.max(0, Math.min(grid.cols, this.term.cols - left));
     const rows = Math.max(0, Math.min(view.rows ?? grid.rows, grid.rows, this.term.rows - topRow));
     const base = Math.max(0, b.ybase - (view.scrollUp ?? 0)) + topRow;
-    const { chars, widths, fg, bg, attrs, damage, sources } = grid;
+    const { damage, sources } = grid;
     // Rows the model has not touched since this grid last read them, from
     // the same lines in the same place, are as they were: not even compared.
     // Anything that moved or replaced the lines shows in what is compared
@@ -1322,45 +1322,7 @@ export class TermModel {
         const was = sources[y];
         if (raw && was && sameCells(was, raw)) continue;
       }
-      let changed = false;
-      let i = y * grid.cols;
-      for (let x = 0; x < cols; x++, i++) {
-        let c = ' ';
-        let w = 1;
-        let f = 0;
-        let k = 0;
-        let a = 0;
-        if (x < end) {
-          const at = (left + x) * 3;
-          const data = line!._data;
-          const content = data[at]!;
-          const fw = data[at + 1]!;
-          const bw = data[at + 2]!;
-          w = content >> WIDTH_SHIFT;
-          if (w === 0) c = ''; // the tail of a wide character
-          else if (content & IS_COMBINED) c = line!._combined[left + x] || ' ';
-          else if (content & CODEPOINT) c = codePointText(content & CODEPOINT);
-          // The grid packs colours as xterm does (mode | value); default is
-          // COLOR_DEFAULT (0), a palette colour keeps its index, RGB its 24 bits.
-          const fm = fw & COLOR_MODE_MASK;
-          if (fm !== 0) f = fm | (fw & (fm === COLOR_RGB ? COLOR_VALUE_MASK : 0xff));
-          const bm = bw & COLOR_MODE_MASK;
-          if (bm !== 0) k = bm | (bw & (bm === COLOR_RGB ? COLOR_VALUE_MASK : 0xff));
-          if (fw !== 0 || bw !== 0) a = cellAttrs(fw, bw, line!, left + x);
-        }
-        // Half a wide character at either edge of the view cannot be shown.
-        if ((x === 0 && w === 0) || (x === cols - 1 && w === 2)) {
-          c = ' ';
-          w = 1;
-        }
-        if (chars[i] === c && widths[i] === w && fg[i] === f && bg[i] === k && attrs[i] === a) continue;
-        changed = true;
-        chars[i] = c;
-        widths[i] = w;
-        fg[i] = f;
-        bg[i] = k;
-        attrs[i] = a;
-      }
+      const changed = readRow(line, left, end, cols, grid, y * grid.cols);
       if (damage && sources) {
         if (changed) damage[y] = 1;
         sources[y] = raw && !hasCombined(raw) ? copyCells(sources[y], raw) : undefined;
@@ -1409,6 +1371,58 @@ export class TermModel {
     this.onBell.clear();
     this.term.dispose();
   }
+}
+
+/**
+ * Read cells [left, left + cols) of `line` into the grid from index i on
+ * (the view's cells from `end` on, past the line, read as blanks); whether
+ * any grid cell changed. A
+ * function of its own (TermModel.readGrid calls it per row), so that V8
+ * optimises it once, where the whole frame in one function was compiled
+ * twice in a flood's first frames: once on stack replacement in the middle
+ * of its long loop, once more for its next call.
+ */
+function readRow(line: XCells | undefined, left: number, end: number, cols: number, grid: Grid, i: number): boolean {
+  const { chars, widths, fg, bg, attrs } = grid;
+  let changed = false;
+  for (let x = 0; x < cols; x++, i++) {
+    let c = ' ';
+    let w = 1;
+    let f = 0;
+    let k = 0;
+    let a = 0;
+    if (x < end) {
+      const at = (left + x) * 3;
+      const data = line!._data;
+      const content = data[at]!;
+      const fw = data[at + 1]!;
+      const bw = data[at + 2]!;
+      w = content >> WIDTH_SHIFT;
+      if (w === 0) c = ''; // the tail of a wide character
+      else if (content & IS_COMBINED) c = line!._combined[left + x] || ' ';
+      else if (content & CODEPOINT) c = codePointText(content & CODEPOINT);
+      // The grid packs colours as xterm does (mode | value); default is
+      // COLOR_DEFAULT (0), a palette colour keeps its index, RGB its 24 bits.
+      const fm = fw & COLOR_MODE_MASK;
+      if (fm !== 0) f = fm | (fw & (fm === COLOR_RGB ? COLOR_VALUE_MASK : 0xff));
+      const bm = bw & COLOR_MODE_MASK;
+      if (bm !== 0) k = bm | (bw & (bm === COLOR_RGB ? COLOR_VALUE_MASK : 0xff));
+      if (fw !== 0 || bw !== 0) a = cellAttrs(fw, bw, line!, left + x);
+    }
+    // Half a wide character at either edge of the view cannot be shown.
+    if ((x === 0 && w === 0) || (x === cols - 1 && w === 2)) {
+      c = ' ';
+      w = 1;
+    }
+    if (chars[i] === c && widths[i] === w && fg[i] === f && bg[i] === k && attrs[i] === a) continue;
+    changed = true;
+    chars[i] = c;
+    widths[i] = w;
+    fg[i] = f;
+    bg[i] = k;
+    attrs[i] = a;
+  }
+  return changed;
 }
 
 /** A scan made from the parser's ground state (or one equivalent to it). */

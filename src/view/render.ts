@@ -215,6 +215,17 @@ function differs(g: Grid, last: Grid, i: number): boolean {
 }
 
 /**
+ * Whether cell i looks the same in g as in `last`: all its fields are (the
+ * common case, checked inline), or it looks so (differs()).
+ */
+function sameCell(g: Grid, last: Grid, i: number): boolean {
+  return (
+    (g.chars[i] === last.chars[i] && g.widths[i] === last.widths[i] && g.fg[i] === last.fg[i] && g.bg[i] === last.bg[i] && g.attrs[i] === last.attrs[i]) ||
+    !differs(g, last, i)
+  );
+}
+
+/**
  * Columns a cell takes as drawn: 2 for a wide character whose tail follows,
  * 0 for that tail, 1 for anything else. A wide character without room or
  * without its tail, and a tail without its head, are drawn as a blank.
@@ -426,113 +437,120 @@ export class Renderer {
    * when `full`), and its damage cleared.
    */
   private drawCells(g: Grid, last: Grid, full: boolean): string {
+    if (this.dirty.length < g.cols) this.dirty = new Uint8Array(g.cols);
+    let out = '';
+    const damage = full ? undefined : g.damage;
+    for (let y = 0; y < g.rows; y++) {
+      if (damage && damage[y] === 0) continue;
+      out += this.drawRow(g, last, y);
+    }
+    g.damage?.fill(0);
+    return out;
+  }
+
+  /**
+   * Row y of drawCells. A method of its own, so that V8 optimises it once for
+   * all rows (each call is one row's short loops), where the whole frame in
+   * one function was compiled twice in a flood's first frames: once on stack
+   * replacement in the middle of its long loop, once more for its next call.
+   */
+  private drawRow(g: Grid, last: Grid, y: number): string {
     const cols = g.cols;
     const colors = this.caps.colors;
     const mask = this.mask;
     const concealed = (mask & ATTR_INVISIBLE) === 0;
-    if (this.dirty.length < cols) this.dirty = new Uint8Array(cols);
     const dirty = this.dirty;
     let out = '';
     const { chars, widths, fg: fgs, bg: bgs, attrs: attrss } = g;
     const { chars: lchars, widths: lwidths, fg: lfgs, bg: lbgs, attrs: lattrs } = last;
-    // A cell is the same when all its fields are (the common case, checked
-    // inline), or when it looks the same (differs()).
-    const same = (i: number): boolean =>
-      (chars[i] === lchars[i] && widths[i] === lwidths[i] && fgs[i] === lfgs[i] && bgs[i] === lbgs[i] && attrss[i] === lattrs[i]) ||
-      !differs(g, last, i);
-    const damage = full ? undefined : g.damage;
-    for (let y = 0; y < g.rows; y++) {
-      if (damage && damage[y] === 0) continue;
-      const row = y * cols;
-      // Which cells changed; rows that did not are skipped whole.
-      let first = -1;
-      for (let x = 0; x < cols; x++) {
-        if (!same(row + x)) {
-          first = x;
+    const row = y * cols;
+    // Which cells changed; a row that did not is skipped whole.
+    let first = -1;
+    for (let x = 0; x < cols; x++) {
+      if (!sameCell(g, last, row + x)) {
+        first = x;
+        break;
+      }
+    }
+    if (first < 0) return out;
+    dirty.fill(0, 0, cols);
+    let wide = false;
+    for (let x = 0; x < cols; x++) {
+      const i = row + x;
+      if (widths[i] !== 1 || lwidths[i] !== 1) wide = true;
+      if (x >= first && !sameCell(g, last, i)) dirty[x] = 1;
+    }
+    if (wide) this.spreadOverWide(g, last, row, dirty);
+
+    // Plain blanks the end of the row could be erased to with EL.
+    let blankFrom = cols;
+    const eraseBg = convertColor(g.bg[row + cols - 1]!, colors);
+    if (eraseBg === 0 || this.caps.bce) {
+      while (blankFrom > 0) {
+        const i = row + blankFrom - 1;
+        if (!plainBlank(g, i) || convertColor(g.bg[i]!, colors) !== eraseBg) break;
+        blankFrom--;
+      }
+    }
+
+    for (let x = 0; x < cols; ) {
+      if (!dirty[x]) {
+        x++;
+        continue;
+      }
+      const i = row + x;
+      const w = cellWidth(g, i, x);
+      if (w === 0) {
+        x++; // a tail: drawn with its head, which is dirty too
+        continue;
+      }
+      if (x >= blankFrom) {
+        let n = 0;
+        for (let k = x; k < cols; k++) n += dirty[k]!;
+        if (n >= MIN_ERASE) {
+          out += this.moveTo(x, y, g, EXACT) + this.pen(this.penFg, eraseBg, 0) + ERASE_LINE;
           break;
         }
       }
-      if (first < 0) continue;
-      dirty.fill(0, 0, cols);
-      let wide = false;
-      for (let x = 0; x < cols; x++) {
-        const i = row + x;
-        if (widths[i] !== 1 || lwidths[i] !== 1) wide = true;
-        if (x >= first && !same(i)) dirty[x] = 1;
-      }
-      if (wide) this.spreadOverWide(g, last, row, dirty);
-
-      // Plain blanks the end of the row could be erased to with EL.
-      let blankFrom = cols;
-      const eraseBg = convertColor(g.bg[row + cols - 1]!, colors);
-      if (eraseBg === 0 || this.caps.bce) {
-        while (blankFrom > 0) {
-          const i = row + blankFrom - 1;
-          if (!plainBlank(g, i) || convertColor(g.bg[i]!, colors) !== eraseBg) break;
-          blankFrom--;
+      const fg = convertColor(g.fg[i]!, colors);
+      const bg = convertColor(g.bg[i]!, colors);
+      const attrs = g.attrs[i]! & mask;
+      let gl: Glyph;
+      if (concealed && (g.attrs[i]! & ATTR_INVISIBLE) !== 0) gl = w === 2 ? BLANK2 : BLANK; // no SGR 8: hide it ourselves
+      else if (g.widths[i] !== w) gl = w === 2 ? BLANK2 : BLANK; // a broken wide pair
+      else gl = this.glyph(g.chars[i]!, w);
+      out += this.moveTo(x, y, g, gl.kind);
+      out += this.pen(fg, bg, attrs);
+      let covered = 0;
+      if (gl.kind === LOOSE && (bg === 0 || this.caps.bce) && (attrs & SHOWS_ON_BLANK) === 0) {
+        // The terminal may draw this glyph narrower or wider than xterm.js
+        // did. Blank two cells first so either way nothing stale shows: for
+        // a wide glyph its own two, for a narrow one the blank next to it.
+        if (w === 2) out += ERASE_TWO;
+        else if (x + 1 < cols && this.blankAfter(g, i + 1, x + 1, bg)) {
+          out += ERASE_TWO;
+          covered = 1;
         }
       }
-
-      for (let x = 0; x < cols; ) {
-        if (!dirty[x]) {
-          x++;
-          continue;
-        }
-        const i = row + x;
-        const w = cellWidth(g, i, x);
-        if (w === 0) {
-          x++; // a tail: drawn with its head, which is dirty too
-          continue;
-        }
-        if (x >= blankFrom) {
-          let n = 0;
-          for (let k = x; k < cols; k++) n += dirty[k]!;
-          if (n >= MIN_ERASE) {
-            out += this.moveTo(x, y, g, EXACT) + this.pen(this.penFg, eraseBg, 0) + ERASE_LINE;
-            break;
-          }
-        }
-        const fg = convertColor(g.fg[i]!, colors);
-        const bg = convertColor(g.bg[i]!, colors);
-        const attrs = g.attrs[i]! & mask;
-        let gl: Glyph;
-        if (concealed && (g.attrs[i]! & ATTR_INVISIBLE) !== 0) gl = w === 2 ? BLANK2 : BLANK; // no SGR 8: hide it ourselves
-        else if (g.widths[i] !== w) gl = w === 2 ? BLANK2 : BLANK; // a broken wide pair
-        else gl = this.glyph(g.chars[i]!, w);
-        out += this.moveTo(x, y, g, gl.kind);
-        out += this.pen(fg, bg, attrs);
-        let covered = 0;
-        if (gl.kind === LOOSE && (bg === 0 || this.caps.bce) && (attrs & SHOWS_ON_BLANK) === 0) {
-          // The terminal may draw this glyph narrower or wider than xterm.js
-          // did. Blank two cells first so either way nothing stale shows: for
-          // a wide glyph its own two, for a narrow one the blank next to it.
-          if (w === 2) out += ERASE_TWO;
-          else if (x + 1 < cols && this.blankAfter(g, i + 1, x + 1, bg)) {
-            out += ERASE_TWO;
-            covered = 1;
-          }
-        }
-        out += gl.text;
-        if (gl.kind === LOOSE) {
-          this.cx = -1;
-          // A narrow glyph drawn wide spilled into the next cell: redraw it,
-          // so the layout stays the model's.
-          if (w === 1 && covered === 0 && x + 1 < cols) dirty[x + 1] = 1;
-        } else {
-          this.cx = x + w < cols ? x + w : -1; // after the last column the position is the terminal's guess
-          this.cy = y;
-          this.drift = gl.kind === RUN;
-        }
-        x += w + covered;
+      out += gl.text;
+      if (gl.kind === LOOSE) {
+        this.cx = -1;
+        // A narrow glyph drawn wide spilled into the next cell: redraw it,
+        // so the layout stays the model's.
+        if (w === 1 && covered === 0 && x + 1 < cols) dirty[x + 1] = 1;
+      } else {
+        this.cx = x + w < cols ? x + w : -1; // after the last column the position is the terminal's guess
+        this.cy = y;
+        this.drift = gl.kind === RUN;
       }
-      // The row now shows g's cells.
-      for (let i = row; i < row + cols; i++) lchars[i] = chars[i]!;
-      lwidths.set(widths.subarray(row, row + cols), row);
-      lfgs.set(fgs.subarray(row, row + cols), row);
-      lbgs.set(bgs.subarray(row, row + cols), row);
-      lattrs.set(attrss.subarray(row, row + cols), row);
+      x += w + covered;
     }
-    g.damage?.fill(0);
+    // The row now shows g's cells.
+    for (let i = row; i < row + cols; i++) lchars[i] = chars[i]!;
+    lwidths.set(widths.subarray(row, row + cols), row);
+    lfgs.set(fgs.subarray(row, row + cols), row);
+    lbgs.set(bgs.subarray(row, row + cols), row);
+    lattrs.set(attrss.subarray(row, row + cols), row);
     return out;
   }
 
