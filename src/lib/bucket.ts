@@ -1,6 +1,24 @@
 // A token bucket: up to `burst` at once, refilled at `rate` per second. Used
 // to tell a flood from an echo or a screenful (session pacing, model parsing).
 
+import { performance } from 'node:perf_hooks';
+
+/**
+ * Milliseconds this process's event loop has spent waiting for something to
+ * happen: a clock that stands still while the process is busy. A budget for
+ * output refilled by it measures the output's rate against the time the
+ * process was free to take more, not against the time it took: a program
+ * that writes faster than it is read blocks on the pty, so output comes no
+ * faster than this process reads it; while the code that reads is still
+ * cold (a flood's first ~100 KB run at well under 1 MiB/s) a wall clock
+ * would refill the budget as fast as it is spent, and the flood would be
+ * handled as an echo, parsed byte by byte, until the code warmed up. An
+ * echo or a screenful still arrives after idle time, and finds it full.
+ */
+export function idleClock(): number {
+  return performance.eventLoopUtilization().idle;
+}
+
 export class TokenBucket {
   private tokens: number;
   private at: number;

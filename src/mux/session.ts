@@ -10,7 +10,7 @@ import { Window } from './window.js';
 import { FlowControl } from './flow.js';
 import { trace } from '../lib/debug.js';
 import { Emitter, type Disposable } from '../lib/event.js';
-import { TokenBucket } from '../lib/bucket.js';
+import { TokenBucket, idleClock } from '../lib/bucket.js';
 import { runCommand } from './commands.js';
 
 /** Rows every viewer gives to the status bar. */
@@ -98,7 +98,7 @@ export class Client {
   /** Output was skipped because the window was full: a snapshot is owed once it drains. */
   behind = false;
   /** Raw output this client may still be streamed before it is paced (RAW_BURST, RAW_RATE). */
-  readonly rawBudget = new TokenBucket(RAW_BURST, RAW_RATE);
+  readonly rawBudget = new TokenBucket(RAW_BURST, RAW_RATE, idleClock);
   /** Shown a flood as frames: output is skipped, a snapshot goes every PACED_FRAME. */
   paced = false;
   /** Output was skipped since the last paced frame. */

@@ -16,7 +16,7 @@ import { ATTR_BOLD, ATTR_DIM, ATTR_ITALIC, ATTR_UNDERLINE, ATTR_BLINK, ATTR_INVE
 import { serialize, BG_HAS_EXTENDED, type SnapshotCore } from './snapshot.js';
 import { scanChunk, sgrText, endsAtRest, linesToForget, sameState, latin1, LineCounter, PlainRun, AT_REST, type ChunkScan, type ScanState } from './stale.js';
 import { Emitter } from '../lib/event.js';
-import { TokenBucket } from '../lib/bucket.js';
+import { TokenBucket, idleClock } from '../lib/bucket.js';
 import { trace } from '../lib/debug.js';
 
 export type { Disposable } from '../lib/event.js';
@@ -374,7 +374,7 @@ export class TermModel {
   private skipDeferred = false;
   private historyTimer: NodeJS.Timeout | undefined;
   /** Output that may still be parsed at once (FLOOD_BURST, FLOOD_RATE). */
-  private readonly floodBudget = new TokenBucket(FLOOD_BURST, FLOOD_RATE, () => performance.now());
+  private readonly floodBudget = new TokenBucket(FLOOD_BURST, FLOOD_RATE, idleClock);
   private snapshotWaiters: { cb: SnapshotCallback; scrollback: number }[] = [];
   private settleTimer: NodeJS.Timeout | undefined;
   /**

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { TokenBucket } from '../../src/lib/bucket.js';
+import { TokenBucket, idleClock } from '../../src/lib/bucket.js';
 
 test('take: a burst, then the rate; a refusal takes nothing', (t) => {
   let now = 0;
@@ -26,4 +26,15 @@ test('charge: takes whatever it holds, and stays refused until the debt is paid'
   t.false(b.charge(0), 'still 1 in debt');
   now += 1;
   t.true(b.charge(0));
+});
+
+test('idleClock runs while the event loop waits and stands still while this process is busy', async (t) => {
+  const a = idleClock();
+  const until = performance.now() + 30;
+  while (performance.now() < until) {
+    // busy
+  }
+  t.is(idleClock(), a, 'no idle time while busy');
+  await new Promise((r) => setTimeout(r, 30));
+  t.true(idleClock() - a >= 20, `waited ${(idleClock() - a).toFixed(1)} ms of 30`);
 });

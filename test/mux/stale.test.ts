@@ -477,6 +477,38 @@ test('a flood is not taken to have ended because this process was busy: output w
   t.fail(`the waiting output was read only after the flood's bound every time (${tries.join(', ')}): the machine is too loaded to tell`);
 });
 
+test('a flood read slowly because this process is busy (cold code, a loaded machine) is still a flood: held back after its burst', async (t) => {
+  // Each 4 KiB chunk arrives 8 ms after the last with the process busy in
+  // between: 500 KB/s by the wall clock, under the flood rate (1 MiB/s), but
+  // a program writing into a pty no faster than it is read. Measured against
+  // the time the process waited for it (none), it is a flood.
+  const m = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
+  t.teardown(() => m.dispose());
+  m.write(enc('$ cat big\r\n'));
+  await flushed(m);
+  const text = enc(logLines(0, 2000));
+  const before = m.parsedBytes;
+  let written = 0;
+  for (let at = 0; at < 48 << 10; at += 4096) {
+    m.write(text.subarray(at, at + 4096));
+    written += 4096;
+    const until = performance.now() + 8;
+    while (performance.now() < until) {
+      // busy: parsing, drawing
+    }
+  }
+  const parsed = m.parsedBytes - before;
+  t.true(parsed <= 20 << 10, `parsed ${parsed} of ${written} bytes at once: only the burst`);
+  t.true(m.pending >= written - (20 << 10), `${m.pending} bytes held back`);
+  await flushed(m);
+  const ref = new TermModel({ cols: 40, rows: 5, scrollback: 10 });
+  t.teardown(() => ref.dispose());
+  ref.write(enc('$ cat big\r\n'));
+  ref.write(text.subarray(0, written));
+  await flushed(ref);
+  t.is(state(m), state(ref));
+});
+
 test('a "latest" snapshot (a paced frame) does not wait for the backlog: the rest follows it', async (t) => {
   const m = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
   m.write(enc('$ cat big\r\n'));
