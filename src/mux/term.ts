@@ -224,7 +224,12 @@ const HISTORY_IDLE = 250; // ms
 const HISTORY_CELL_BYTES = 12;
 const HISTORY_LINE_BYTES = 400;
 
-/** One queued operation, applied in order with the stream. */
+/**
+ * One queued operation, applied in order with the stream. Every data op is
+ * made with all its fields, in this order: one shape (V8 map) for all, so
+ * that code optimised on the first ones is not thrown away at the first
+ * split chunk (a flood's first frames are slow enough already).
+ */
 type Op =
   | {
       k: 'data';
@@ -232,9 +237,9 @@ type Op =
       done: (() => void) | undefined;
       scan: ChunkScan | undefined;
       /** The skipped front of a chunk whose last character or sequence is cut off (see split). */
-      part?: boolean;
+      part: boolean;
       /** The rest of a split chunk: the whole chunk, and its scan. */
-      whole?: { data: Uint8Array | string; scan: ChunkScan | undefined };
+      whole: { data: Uint8Array | string; scan: ChunkScan | undefined } | undefined;
     }
   | { k: 'resize'; cols: number; rows: number }
   | { k: 'call'; fn: () => void };
@@ -477,7 +482,7 @@ export class TermModel {
     this.pendingBytes += n;
     this.writtenBytes += n;
     this.inflight.push(data);
-    const op: Op = { k: 'data', data, done, scan: undefined };
+    const op: Op = { k: 'data', data, done, scan: undefined, part: false, whole: undefined };
     this.queue.push(op);
     // In a flood of plain text, wait a moment before parsing: what arrives
     // meanwhile may make most of it stale (skipped instead of parsed).
@@ -1013,7 +1018,7 @@ export class TermModel {
   private split(op: Extract<Op, { k: 'data' }>, at: number): Extract<Op, { k: 'data' }> {
     this.queue[--this.head] = { k: 'data', data: op.data.slice(at), done: op.done, scan: undefined, part: op.part, whole: op.whole ?? { data: op.data, scan: op.scan } };
     // The chunk's scan serves the front: its SGRs all end before `at`, at the same offsets.
-    return { k: 'data', data: op.data.slice(0, at), done: undefined, scan: op.scan, part: true };
+    return { k: 'data', data: op.data.slice(0, at), done: undefined, scan: op.scan, part: true, whole: undefined };
   }
 
   private parse(op: Extract<Op, { k: 'data' }>): void {
