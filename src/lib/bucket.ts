@@ -23,10 +23,16 @@ export class TokenBucket {
   private tokens: number;
   private at: number;
 
+  /**
+   * `maxDebt`: how far charge() may take the bucket below empty. A flood
+   * charged in full would owe its whole size, and be paid off at `rate` long
+   * after it ended.
+   */
   constructor(
     private readonly burst: number,
     private readonly rate: number, // per second
     private readonly now: () => number = Date.now,
+    private readonly maxDebt = Infinity,
   ) {
     this.tokens = burst;
     this.at = now();
@@ -41,12 +47,12 @@ export class TokenBucket {
   }
 
   /**
-   * Take `n` whatever the bucket holds (it may go into debt, which the rate
-   * pays off first); false while it is in debt.
+   * Take `n` whatever the bucket holds (it may go into debt, up to
+   * `maxDebt`, which the rate pays off first); false while it is in debt.
    */
   charge(n: number): boolean {
     this.top();
-    this.tokens -= n;
+    this.tokens = Math.max(-this.maxDebt, this.tokens - n);
     return this.tokens >= 0;
   }
 

@@ -203,7 +203,9 @@ const PARSE_SLICE = 12; // ms, as xterm.js's own write buffer
 /**
  * Output parsed as it comes, in a burst and per second after it; past that
  * (a flood), plain text waits STALE_WAIT before it is parsed, so that most of
- * it can be skipped as stale.
+ * it can be skipped as stale. A flood owes at most another burst: once it
+ * stops, a moment's quiet (FLOOD_BURST / FLOOD_RATE, 16 ms) makes the next
+ * output an echo again, however long the flood was.
  */
 const FLOOD_BURST = 16 << 10; // bytes
 const FLOOD_RATE = 1 << 20; // bytes per second
@@ -379,7 +381,7 @@ export class TermModel {
   private skipDeferred = false;
   private historyTimer: NodeJS.Timeout | undefined;
   /** Output that may still be parsed at once (FLOOD_BURST, FLOOD_RATE). */
-  private readonly floodBudget = new TokenBucket(FLOOD_BURST, FLOOD_RATE, idleClock);
+  private readonly floodBudget = new TokenBucket(FLOOD_BURST, FLOOD_RATE, idleClock, FLOOD_BURST);
   private snapshotWaiters: { cb: SnapshotCallback; scrollback: number }[] = [];
   private settleTimer: NodeJS.Timeout | undefined;
   /**

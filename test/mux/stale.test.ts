@@ -509,6 +509,23 @@ test('a flood read slowly because this process is busy (cold code, a loaded mach
   t.is(state(m), state(ref));
 });
 
+test('after a flood, however long, the next echo is parsed at once once output has paused a moment', async (t) => {
+  // A flood charged its whole size to the flood budget, and for seconds after
+  // it every keystroke's echo waited for the quiet check, as a flood's output does.
+  const m = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
+  t.teardown(() => m.dispose());
+  const text = enc(logLines(0, 40000)); // ~1.6 MB
+  for (let at = 0; at < text.length; at += 4096) {
+    m.write(text.subarray(at, at + 4096));
+    if ((at >> 12) % 16 === 0) await new Promise((r) => setImmediate(r));
+  }
+  await flushed(m);
+  await new Promise((r) => setTimeout(r, 100));
+  let parsed = false;
+  m.write(enc('$ '), () => (parsed = true));
+  t.true(parsed, 'parsed before write returned');
+});
+
 test('a "latest" snapshot (a paced frame) does not wait for the backlog: the rest follows it', async (t) => {
   const m = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
   m.write(enc('$ cat big\r\n'));
