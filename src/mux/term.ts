@@ -1383,11 +1383,10 @@ export class TermModel {
 /**
  * Read cells [left, left + cols) of `line` into the grid from index i on
  * (the view's cells from `end` on, past the line, read as blanks); whether
- * any grid cell changed. A
- * function of its own (TermModel.readGrid calls it per row), so that V8
- * optimises it once, where the whole frame in one function was compiled
- * twice in a flood's first frames: once on stack replacement in the middle
- * of its long loop, once more for its next call.
+ * any grid cell changed. A function of its own (readGrid calls it per row),
+ * so that V8 optimises it once, where the whole frame in one function was
+ * compiled twice in a flood's first frames: once on stack replacement in
+ * the middle of its long loop, once more for its next call.
  */
 function readRow(line: XCells | undefined, left: number, end: number, cols: number, grid: Grid, i: number): boolean {
   const { chars, widths, fg, bg, attrs } = grid;
@@ -1431,8 +1430,6 @@ function readRow(line: XCells | undefined, left: number, end: number, cols: numb
   }
   return changed;
 }
-
-/** A scan made from the parser's ground state (or one equivalent to it). */
 
 /** Content word bit of a cell whose text is in the line's combined map (xterm's Content.IS_COMBINED_MASK). */
 const IS_COMBINED = 0x200000;
