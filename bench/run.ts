@@ -45,7 +45,10 @@ interleaved rounds, and prints medians, ratios and the SPEC §5 targets. tmux an
   --json FILE          write every round's values as JSON
   --cli DIR            measure the shareterm built in DIR (a checkout or an
                        export with bin/ and dist/ built; default: this one)
-  -h, --help           this text`;
+  -h, --help           this text
+
+To tell whether a change is faster, compare two builds round by round:
+npm run bench:ab -- --help.`;
 
 interface Options {
   workloads: Set<Workload>;
