@@ -511,7 +511,9 @@ test('a flood read slowly because this process is busy (cold code, a loaded mach
   t.is(state(m), state(ref));
 });
 
-test('after a flood, however long, a moment of quiet makes the next echo parse at once again', async (t) => {
+// Serial: the quiet is the time this process's event loop waits, which tests
+// running beside it would fill.
+test.serial('after a flood, however long, a moment of quiet makes the next echo parse at once again', async (t) => {
   // A flood charged its whole size to the flood budget, and for seconds after
   // it every keystroke's echo waited for the quiet check, as a flood's output does.
   const m = new TermModel({ cols: 40, rows: 5, scrollback: 10, skipStale: true });
