@@ -14,9 +14,6 @@ import { bindTerminal, haveTerminal, terminalSize, terminalViewer } from '../vie
 import type { VerifyPolicy } from '../tls/verify.js';
 import { HelperConnection, connect, newSessionId, type Connected, type DialContext } from './helper.js';
 import { IdleCollector } from '../lib/idle-gc.js';
-import { warmWhenQuiet } from '../mux/warm.js';
-import { detectCaps } from '../view/caps.js';
-import { trace } from '../lib/debug.js';
 
 
 export interface ShareOptions {
@@ -159,12 +156,6 @@ function runSession(opts: ShareOptions, ctx: DialContext, first: Connected): Pro
       { name, role: 'owner', canWrite: true, lockedReadOnly: false, cols: size.cols, rows: size.rows, local: true },
     );
     helper.attach(first.link, first.hello);
-    // The first flood is as fast as later ones: see mux/warm.ts.
-    const warm = warmWhenQuiet(session, {
-      cols: size.cols, rows: Math.max(1, size.rows - 1), scrollback: opts.scrollback, caps: detectCaps(),
-      done: (r) => trace?.(`warm: ${r.bytes} bytes in ${r.ms.toFixed(0)} ms, drew ${r.drawn}, framed ${r.framed}, skipped ${r.skipped}, ${r.frames} frames`),
-    });
-    session.onEnd.on(() => warm.dispose());
     // SIGHUP: the terminal went away; SIGINT only comes from outside (the
     // terminal is raw, so Ctrl-C is a key for the session). SIGHUP stays
     // handled, as a hangup may be both signalled and noticed by tty.ts
