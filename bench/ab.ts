@@ -13,7 +13,7 @@
 //
 // Workloads as in `npm run bench` (bench/workloads.ts): throughput of the
 // flood to the helper's terminal (with each process's CPU meanwhile) and the
-// helper's keystroke echo.
+// helper's and the user's keystroke echo.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -170,6 +170,8 @@ async function main(): Promise<void> {
     listen: fig("… listen's CPU meanwhile, s", false),
     p50: fig("helper's keystroke echo p50, ms", false),
     p99: fig("helper's keystroke echo p99, ms", false),
+    u50: fig("user's keystroke echo p50, ms", false),
+    u99: fig("user's keystroke echo p99, ms", false),
   };
   let current: Setup | undefined;
   process.on('SIGINT', () => {
@@ -186,7 +188,10 @@ async function main(): Promise<void> {
           const e = await echo(current.helper, o.keys);
           figures.p50[arm][r] = e.p50;
           figures.p99[arm][r] = e.p99;
-          said.push(`echo p50/p99 ${e.p50.toFixed(2)}/${e.p99.toFixed(2)} ms`);
+          const u = await echo(current.user, o.keys);
+          figures.u50[arm][r] = u.p50;
+          figures.u99[arm][r] = u.p99;
+          said.push(`echo p50/p99 helper ${e.p50.toFixed(2)}/${e.p99.toFixed(2)} ms, user ${u.p50.toFixed(2)}/${u.p99.toFixed(2)} ms`);
         }
         if (o.workloads.has('throughput')) {
           const t = await throughput(current, file, size);
@@ -206,7 +211,7 @@ async function main(): Promise<void> {
   }
   const shown = [
     ...(o.workloads.has('throughput') ? [figures.mibps, figures.share, figures.listen] : []),
-    ...(o.workloads.has('echo') ? [figures.p50, figures.p99] : []),
+    ...(o.workloads.has('echo') ? [figures.p50, figures.p99, figures.u50, figures.u99] : []),
   ];
   process.stdout.write(`A: ${o.a ?? 'this checkout'}\nB: ${o.b}\n${o.rounds} rounds, interleaved.\n\n${table(shown)}\n`);
   fs.rmSync(dir, { recursive: true, force: true });
