@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCli } from './args.js';
 import { startSystem, snapshotCli, type Context, type Setup } from './systems.js';
 import { throughput, echo, sleep } from './workloads.js';
 import { floodFile } from './data.js';
@@ -104,34 +104,11 @@ export function table(figures: Figure[]): string {
   return lines.join('\n');
 }
 
-function fail(msg: string): never {
-  process.stderr.write(`bench:ab: ${msg}\n${USAGE}\n`);
-  process.exit(2);
-}
-
 function options(argv: string[]): { a: string | undefined; b: string; rounds: number; workloads: Set<Workload>; keys: number; sizeMiB: number; idleSeconds: number } {
-  let v;
-  try {
-    v = parseArgs({
-      args: argv,
-      options: {
-        a: { type: 'string' }, b: { type: 'string' }, rounds: { type: 'string' }, only: { type: 'string' },
-        keys: { type: 'string' }, 'size-mib': { type: 'string' }, 'idle-seconds': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (e) {
-    fail((e as Error).message);
-  }
-  if (v.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
-  const num = (name: string, s: string | undefined, dflt: number): number => {
-    if (s === undefined) return dflt;
-    const n = Number(s);
-    if (!Number.isFinite(n) || n <= 0) fail(`--${name} ${s} is not a positive number`);
-    return n;
-  };
+  const { values: v, fail, num, list } = parseCli('bench:ab', USAGE, argv, {
+    a: { type: 'string' }, b: { type: 'string' }, rounds: { type: 'string' }, only: { type: 'string' },
+    keys: { type: 'string' }, 'size-mib': { type: 'string' }, 'idle-seconds': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  });
   const build = (name: string, dir: string | undefined): string | undefined => {
     if (dir === undefined) return undefined;
     const root = path.resolve(dir);
@@ -139,13 +116,11 @@ function options(argv: string[]): { a: string | undefined; b: string; rounds: nu
     return root;
   };
   if (v.b === undefined) fail('--b DIR is required: the build to compare with this one');
-  const only = v.only === undefined ? [...WORKLOADS] : v.only.split(',').map((x) => x.trim()).filter(Boolean);
-  for (const w of only) if (!WORKLOADS.includes(w as Workload)) fail(`--only: unknown "${w}" (choose from ${WORKLOADS.join(', ')})`);
   return {
     a: build('a', v.a),
     b: build('b', v.b)!,
     rounds: Math.round(num('rounds', v.rounds, 12)),
-    workloads: new Set(only as Workload[]),
+    workloads: new Set(list('only', v.only, WORKLOADS)),
     keys: Math.round(num('keys', v.keys, 100)),
     sizeMiB: num('size-mib', v['size-mib'], 16),
     idleSeconds: num('idle-seconds', v['idle-seconds'], 1.5),

@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { ROOT } from '../test/helpers/term.js';
 import { SYSTEMS, startSystem, unavailable, makeSeedCert, snapshotCli, type SystemName, type Setup, type Context } from './systems.js';
@@ -16,6 +15,7 @@ import { floodFile, paceScript } from './data.js';
 import { throughput, echo, ctrlC, wire, idle, weigh, startup, sleep } from './workloads.js';
 import { emptyResults, push, mainTable, memoryTable, roundsTable, type Settings } from './report.js';
 import { notes } from './notes.js';
+import { parseCli } from './args.js';
 
 const WORKLOADS = ['throughput', 'echo', 'memory', 'ctrlc', 'wire', 'idle', 'startup'] as const;
 type Workload = (typeof WORKLOADS)[number];
@@ -71,44 +71,15 @@ interface Options {
   quick: boolean;
 }
 
-function fail(msg: string): never {
-  process.stderr.write(`bench: ${msg}\n${USAGE}\n`);
-  process.exit(2);
-}
-
 function options(argv: string[]): Options {
-  let v;
-  try {
-    v = parseArgs({
-      args: argv,
-      options: {
-        quick: { type: 'boolean' }, only: { type: 'string' }, systems: { type: 'string' },
-        rounds: { type: 'string' }, 'slow-rounds': { type: 'string' }, keys: { type: 'string' },
-        'size-mib': { type: 'string' }, 'paced-mib': { type: 'string' }, 'paced-rate': { type: 'string' }, 'flood-seconds': { type: 'string' }, 'cap-seconds': { type: 'string' },
-        'idle-seconds': { type: 'string' }, 'settle-seconds': { type: 'string' }, 'startup-runs': { type: 'string' },
-        write: { type: 'boolean' }, json: { type: 'string' }, cli: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (e) {
-    fail((e as Error).message);
-  }
-  if (v.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-  }
+  const { values: v, num, list } = parseCli('bench', USAGE, argv, {
+    quick: { type: 'boolean' }, only: { type: 'string' }, systems: { type: 'string' },
+    rounds: { type: 'string' }, 'slow-rounds': { type: 'string' }, keys: { type: 'string' },
+    'size-mib': { type: 'string' }, 'paced-mib': { type: 'string' }, 'paced-rate': { type: 'string' }, 'flood-seconds': { type: 'string' }, 'cap-seconds': { type: 'string' },
+    'idle-seconds': { type: 'string' }, 'settle-seconds': { type: 'string' }, 'startup-runs': { type: 'string' },
+    write: { type: 'boolean' }, json: { type: 'string' }, cli: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  });
   const q = Boolean(v.quick);
-  const num = (name: string, s: string | undefined, dflt: number): number => {
-    if (s === undefined) return dflt;
-    const n = Number(s);
-    if (!Number.isFinite(n) || n <= 0) fail(`--${name} ${s} is not a positive number`);
-    return n;
-  };
-  const list = <T extends string>(name: string, s: string | undefined, all: readonly T[]): T[] => {
-    if (s === undefined) return [...all];
-    const xs = s.split(',').map((x) => x.trim()).filter(Boolean);
-    for (const x of xs) if (!all.includes(x as T)) fail(`--${name}: unknown "${x}" (choose from ${all.join(', ')})`);
-    return all.filter((a) => xs.includes(a)); // in the usual order
-  };
   return {
     quick: q,
     workloads: new Set(list('only', v.only, WORKLOADS)),
